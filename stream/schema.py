@@ -95,7 +95,7 @@ class Schema:
         if cached is None:
             cached = {name: j for j, name in enumerate(self.feature_names)}
             object.__setattr__(self, "_feature_index_cache", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     @property
     def _nominal_codes(self) -> dict[str, dict[str, int]]:
@@ -103,4 +103,4 @@ class Schema:
         if cached is None:
             cached = {f: {v: i for i, v in enumerate(vals)} for f, vals in self.nominal.items()}
             object.__setattr__(self, "_nominal_codes_cache", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
