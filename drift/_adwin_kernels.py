@@ -1,0 +1,398 @@
+"""Numba kernels of ADWIN (ADaptive WINdowing) with river 0.26.1's exact arithmetic.
+
+The state of one detector lives in three arrays:
+
+* `fs` (float64, `F_SIZE`): the window's total, variance (sum of squared deviations from the
+  mean, as river keeps it) and width, then the parameters `delta`, `min_window_length` and
+  `grace_period` as floats;
+* `ist` (int64, `I_HEAD + capacity`): `clock`, `max_buckets`, `tick`, `n_detections` and the
+  number of bucket levels in use, then the number of entries of each level;
+* `buckets` (float64, `(2, capacity, max_buckets + 1)`): the totals (`buckets[0]`) and variances
+  (`buckets[1]`) of the entries of each level, oldest first; unused slots hold zeros. An entry of
+  level `i` summarises `2**i` values.
+
+Every expression river evaluates is evaluated here with the same operands in the same order, so
+the results are the same doubles. What differs is when and how often:
+
+* Values are absorbed in runs that end at the next clock tick (`_absorb`): first the window
+  statistics, value by value as river does, then the bucket merges of the whole run, level by
+  level. river merges the two oldest entries of a level as soon as it holds `max_buckets + 1`;
+  so the entries a level ever merges pair up in arrival order, and how many pairs a run merges
+  follows from the counts. The merged entries and the final state are the same, without a
+  data-dependent cascade per value.
+* `ln(2 ln(width) / delta)` and `variance / width` are hoisted out of the loop over cut points
+  (river recomputes them per cut; the loop does not change their inputs).
+* A cut point is only evaluated with river's formula when a test made of multiplications cannot
+  rule it out (`_detect_change`). The test bounds `|mean(W0) - mean(W1)|` from above, adding
+  1e-12 of the sum of absolute totals times the width (the rounding errors involved are below
+  1e-15 of it), and one of the two terms of river's threshold from below, with a relative slack
+  of 1e-9 (rounding: below 1e-15); it is used only where no product overflows or underflows.
+  So it never rules out a cut that river's formula accepts.
+
+`run` (many values) and `update_one` (one value, no allocation: `_absorb_one` is river's
+insertion as written) are the entry points; both can be called from other Numba kernels. Both
+ask for larger arrays (by returning early) rather than allocating them, so that the arrays stay
+owned by the Python object.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+# fs layout
+TOTAL = 0
+VARIANCE = 1
+WIDTH = 2
+DELTA = 3
+MIN_WINDOW_LENGTH = 4
+GRACE_PERIOD = 5
+F_SIZE = 6
+
+# ist layout: a head of scalars, then the number of entries of each bucket level
+CLOCK = 0
+MAX_BUCKETS = 1
+TICK = 2
+N_DETECTIONS = 3
+N_LEVELS = 4
+I_HEAD = 5
+
+#: values absorbed at most at once when the clock is slower
+MAX_RUN = 256
+
+# the screening test of cut points (see the module docstring)
+_SLACK = 1e-9
+_ROUNDING = 1e-12
+_TINY = 1e-200
+_HUGE = 1e200
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@njit(cache=True, error_model="numpy")
+def clear(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> None:
+    """Empty the window in place, keeping the parameters and the capacity."""
+    fs[TOTAL] = 0.0
+    fs[VARIANCE] = 0.0
+    fs[WIDTH] = 0.0
+    ist[TICK] = 0
+    ist[N_DETECTIONS] = 0
+    ist[N_LEVELS] = 1
+    ist[I_HEAD:] = 0
+    buckets[:] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def levels_needed(n_levels: int, n_values: int) -> int:
+    """An upper bound (plus one spare) of the number of levels after `n_values` more values."""
+    extra = 1
+    while (1 << extra) <= n_values:
+        extra += 1
+    return n_levels + extra + 2
+
+
+@njit(cache=True, error_model="numpy")
+def scratch_for(ist: IntArray, run_length: int) -> FloatArray:
+    """Work space for `_absorb` of runs of up to `run_length` values."""
+    return np.zeros((4, run_length + ist[MAX_BUCKETS] + 1), dtype=np.float64)
+
+
+@njit(cache=True, error_model="numpy")
+def _absorb(
+    fs: FloatArray,
+    ist: IntArray,
+    buckets: FloatArray,
+    xs: FloatArray,
+    lo: int,
+    hi: int,
+    scratch: FloatArray,
+) -> None:
+    """Add `xs[lo:hi]` to the window (river's `insert_element` for each value in turn).
+
+    `scratch` comes from `scratch_for` with a run length of at least `hi - lo`; the caller makes
+    sure the bucket arrays have `levels_needed(n_levels, hi - lo)` levels.
+    """
+    n_new = hi - lo
+
+    # the window statistics, value by value: the totals first (a chain of additions), then the
+    # variance increments (independent of each other), then their sum (a chain again)
+    total = fs[TOTAL]
+    width = fs[WIDTH]
+    for j in range(n_new):
+        scratch[0, j] = total  # the total before value j
+        total += xs[lo + j]
+    for j in range(n_new):
+        w = width + (j + 1.0)  # exact: river adds 1.0 at a time to an integer-valued float
+        delta_v = xs[lo + j] - scratch[0, j] / (w - 1.0)
+        increment = (w - 1.0) * delta_v * delta_v / w
+        scratch[1, j] = increment if w > 1.0 else 0.0
+    variance = fs[VARIANCE]
+    for j in range(n_new):
+        variance += scratch[1, j]
+    fs[TOTAL] = total
+    fs[VARIANCE] = variance
+    fs[WIDTH] = width + n_new
+
+    # the merges, level by level: the level's entries followed by the new ones form a sequence
+    # S; river merges its first 2k entries pairwise, k = 0 if len(S) <= max_buckets, else
+    # 1 + (len(S) - max_buckets - 1) // 2, and keeps the rest
+    max_buckets = ist[MAX_BUCKETS]
+    n_levels = ist[N_LEVELS]
+    for j in range(n_new):
+        scratch[2, j] = xs[lo + j]
+        scratch[3, j] = 0.0
+    level = 0
+    while n_new > 0:
+        if level >= n_levels:
+            n_levels = level + 1
+        count = ist[I_HEAD + level]
+        length = count + n_new
+        if length <= max_buckets:
+            for j in range(n_new):
+                buckets[0, level, count + j] = scratch[2, j]
+                buckets[1, level, count + j] = scratch[3, j]
+            ist[I_HEAD + level] = length
+            break
+        for j in range(count):
+            scratch[0, j] = buckets[0, level, j]
+            scratch[1, j] = buckets[1, level, j]
+        for j in range(n_new):
+            scratch[0, count + j] = scratch[2, j]
+            scratch[1, count + j] = scratch[3, j]
+        n_pairs = 1 + (length - max_buckets - 1) // 2
+        n1 = float(1 << level)
+        inv_n1 = 1.0 / n1  # a power of two: x * inv_n1 == x / n1 exactly
+        for p in range(n_pairs):
+            t0 = scratch[0, 2 * p]
+            t1 = scratch[0, 2 * p + 1]
+            mu1 = t0 * inv_n1
+            mu2 = t1 * inv_n1
+            temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+            scratch[2, p] = t0 + t1
+            scratch[3, p] = scratch[1, 2 * p] + scratch[1, 2 * p + 1] + temp
+        kept = length - 2 * n_pairs
+        for j in range(kept):
+            buckets[0, level, j] = scratch[0, 2 * n_pairs + j]
+            buckets[1, level, j] = scratch[1, 2 * n_pairs + j]
+        for j in range(kept, count):
+            buckets[0, level, j] = 0.0
+            buckets[1, level, j] = 0.0
+        ist[I_HEAD + level] = kept
+        n_new = n_pairs
+        level += 1
+    ist[N_LEVELS] = n_levels
+
+
+@njit(cache=True, error_model="numpy")
+def _detect_change(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> bool:
+    """Test every cut, oldest entries first, dropping the oldest entry while one is
+    significant (river's `detect_change` on a clock tick, past the grace period)."""
+    delta = fs[DELTA]
+    min_len = fs[MIN_WINDOW_LENGTH]
+    total = fs[TOTAL]
+    variance = fs[VARIANCE]
+    width = fs[WIDTH]
+    n_levels = ist[N_LEVELS]
+    change = False
+    reduce_width = True
+    while reduce_width:
+        reduce_width = False
+        delta_prime = math.log(2.0 * math.log(width) / delta)
+        var_per_width = variance / width
+        bound_coef = 2.0 / 3.0 * delta_prime
+        # Screening constants. For every cut, with a = n0 - min_len + 1 and b = n1 - min_len + 1,
+        # river's m_recip is exactly (a + b) / (a b), and a + b = spread. Also
+        # |u0/n0 - u1/n1| = |u0 n1 - u1 n0| / (n0 n1), and both this product form and river's
+        # quotients are within `rounding` / (n0 n1) of the exact value.
+        spread = width - 2.0 * (min_len - 1.0)
+        abs_sum = abs(total)
+        for level in range(n_levels):
+            for k in range(ist[I_HEAD + level]):
+                abs_sum += abs(buckets[0, level, k])
+        rounding = _ROUNDING * 2.0 * abs_sum * width
+        sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread
+        linear_coef = bound_coef * (1.0 - _SLACK) * spread
+        width_sq = width * width
+        # the bounds below then stay within (_TINY, _HUGE) for every cut with n0 n1 >= 1; a NaN
+        # coefficient switches a screen off (every comparison with NaN is false)
+        if not (_TINY < sqrt_coef and sqrt_coef * width_sq * width_sq < _HUGE):
+            sqrt_coef = np.nan
+        if not (_TINY < linear_coef and linear_coef * width_sq < _HUGE):
+            linear_coef = np.nan
+        n0 = 0.0
+        n1 = width
+        u0 = 0.0
+        u1 = total
+        for level in range(n_levels - 1, -1, -1):
+            size = float(1 << level)
+            count = ist[I_HEAD + level]
+            if level == 0:
+                count -= 1  # no cut after the newest entry
+            for k in range(count):
+                n0 += size
+                n1 -= size
+                t = buckets[0, level, k]
+                u0 += t
+                u1 -= t
+                if not (n1 >= min_len and n0 >= min_len):
+                    continue
+                # screening: |u0/n0 - u1/n1| below one of the two terms of the threshold?
+                gap = abs(u0 * n1 - u1 * n0) + rounding
+                q = (n0 - min_len + 1.0) * (n1 - min_len + 1.0)
+                p = n0 * n1
+                if gap * gap * q <= sqrt_coef * p * p:
+                    continue
+                if gap * q <= linear_coef * p:
+                    continue
+                # river's `evaluate_cut`
+                delta_mean = (u0 / n0) - (u1 / n1)
+                m_recip = 1.0 / (n0 - min_len + 1.0) + 1.0 / (n1 - min_len + 1.0)
+                epsilon = (
+                    math.sqrt(2.0 * m_recip * var_per_width * delta_prime) + bound_coef * m_recip
+                )
+                if not abs(delta_mean) > epsilon:
+                    continue
+                reduce_width = True
+                change = True
+                if width > 0.0:
+                    break
+            if reduce_width and width > 0.0:
+                break
+        if not (reduce_width and width > 0.0):
+            continue
+        # drop the oldest entry, the first of the last level (river's `delete_element`)
+        last = n_levels - 1
+        n = float(1 << last)
+        u = buckets[0, last, 0]
+        v = buckets[1, last, 0]
+        mu = u / n
+        width -= n
+        total -= u
+        mu_window = total / width
+        variance -= v + n * width * (mu - mu_window) * (mu - mu_window) / (n + width)
+        count = ist[I_HEAD + last]
+        for k in range(count - 1):
+            buckets[0, last, k] = buckets[0, last, k + 1]
+            buckets[1, last, k] = buckets[1, last, k + 1]
+        buckets[0, last, count - 1] = 0.0
+        buckets[1, last, count - 1] = 0.0
+        ist[I_HEAD + last] = count - 1
+        # river pops the emptied last level. Only with max_buckets=1 can the level below be
+        # empty too (river then panics at its next deletion); here every empty trailing level
+        # goes.
+        while last > 0 and ist[I_HEAD + last] == 0:
+            last -= 1
+        n_levels = last + 1
+    fs[TOTAL] = total
+    fs[VARIANCE] = variance
+    fs[WIDTH] = width
+    ist[N_LEVELS] = n_levels
+    return change
+
+
+@njit(cache=True, error_model="numpy")
+def run(
+    fs: FloatArray,
+    ist: IntArray,
+    buckets: FloatArray,
+    xs: FloatArray,
+    start: int,
+    out: IntArray,
+    n_out: int,
+) -> tuple[int, int]:
+    """Add `xs[start:]` in turn, writing the positions of drifts to `out[n_out:]`.
+
+    As river's `update` does, the window is emptied before the value that follows a drift.
+    Returns `(stop, n_out)`; `stop < len(xs)` when the bucket arrays must grow before `xs[stop]`
+    can be added (the state is then as after `xs[stop - 1]`).
+    """
+    capacity = buckets.shape[1]
+    clock = ist[CLOCK]
+    run_length = min(clock, MAX_RUN)
+    scratch = scratch_for(ist, run_length)
+    n = xs.shape[0]
+    headroom = levels_needed(0, run_length)  # levels a run can add, at most
+    i = start
+    while i < n:
+        if n_out > 0 and out[n_out - 1] == i - 1:
+            clear(fs, ist, buckets)
+        if ist[N_LEVELS] + headroom > capacity:
+            return i, n_out
+        # absorb the values up to the next clock tick
+        tick = ist[TICK]
+        phase = tick % clock
+        hi = min(n, i + min(clock - phase, run_length))
+        _absorb(fs, ist, buckets, xs, i, hi, scratch)
+        ist[TICK] = tick + hi - i
+        at_tick = phase + hi - i == clock
+        i = hi
+        if at_tick and fs[WIDTH] > fs[GRACE_PERIOD]:
+            if _detect_change(fs, ist, buckets):
+                ist[N_DETECTIONS] += 1
+                out[n_out] = i - 1
+                n_out += 1
+    return n, n_out
+
+
+@njit(cache=True, error_model="numpy")
+def _absorb_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) -> None:
+    """Add one value to the window: `_absorb` of a single value, without work space (river's
+    `insert_element` and `compress_buckets` as river writes them)."""
+    total = fs[TOTAL]
+    width = fs[WIDTH] + 1.0
+    incremental_variance = 0.0
+    if width > 1.0:
+        delta_v = x - total / (width - 1.0)
+        incremental_variance = (width - 1.0) * delta_v * delta_v / width
+    fs[VARIANCE] += incremental_variance
+    fs[TOTAL] = total + x
+    fs[WIDTH] = width
+
+    max_buckets = ist[MAX_BUCKETS]
+    count = ist[I_HEAD]
+    buckets[0, 0, count] = x
+    buckets[1, 0, count] = 0.0
+    ist[I_HEAD] = count + 1
+    level = 0
+    while ist[I_HEAD + level] == max_buckets + 1:
+        n1 = float(1 << level)
+        inv_n1 = 1.0 / n1  # a power of two: x * inv_n1 == x / n1 exactly
+        t0 = buckets[0, level, 0]
+        t1 = buckets[0, level, 1]
+        mu1 = t0 * inv_n1
+        mu2 = t1 * inv_n1
+        temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+        v12 = buckets[1, level, 0] + buckets[1, level, 1] + temp
+        for k in range(max_buckets - 1):
+            buckets[0, level, k] = buckets[0, level, k + 2]
+            buckets[1, level, k] = buckets[1, level, k + 2]
+        for k in range(max_buckets - 1, max_buckets + 1):
+            buckets[0, level, k] = 0.0
+            buckets[1, level, k] = 0.0
+        ist[I_HEAD + level] = max_buckets - 1
+        if level + 1 >= ist[N_LEVELS]:
+            ist[N_LEVELS] = level + 2
+        nxt = ist[I_HEAD + level + 1]
+        buckets[0, level + 1, nxt] = t0 + t1
+        buckets[1, level + 1, nxt] = v12
+        ist[I_HEAD + level + 1] = nxt + 1
+        level += 1
+
+
+@njit(cache=True, error_model="numpy")
+def update_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) -> int:
+    """Add one value, as `run` on a one-value array does: 1 if a drift was detected, else 0;
+    -1 (and no change) if the bucket arrays must grow first. Callable from other kernels."""
+    if ist[N_LEVELS] + 2 > buckets.shape[1]:
+        return -1
+    _absorb_one(fs, ist, buckets, x)
+    tick = ist[TICK] + 1
+    ist[TICK] = tick
+    if tick % ist[CLOCK] == 0 and fs[WIDTH] > fs[GRACE_PERIOD] and _detect_change(fs, ist, buckets):
+        ist[N_DETECTIONS] += 1
+        return 1
+    return 0
