@@ -59,7 +59,7 @@ def make(name: str) -> base.MultiLabelClassifier:
     """A fresh learner for a short name.
 
     >>> make("no-change")
-    NoChange()
+    NoChange ()
     >>> make("br-hx")
     Traceback (most recent call last):
     ...

@@ -1,0 +1,197 @@
+"""`ihomer evaluate`: prequential comparison of learners on one stream."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from stream.errors import IhomerError
+
+DEFAULT_LEARNERS = ("br-ht",)
+REFERENCE_LEARNERS = ("no-change", "majority")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+ProgressCallback = Callable[[int], None] | None
+
+
+def _output_path(value: str | None, option: str, suffixes: tuple[str, ...] = ()) -> Path | None:
+    """Check an output path before the run starts, so a long run never ends in a write error."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.parent.is_dir():
+        raise IhomerError(f"{option} {value}: folder {path.parent} does not exist")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise IhomerError(f"{option} {value}: the file name must end in {', '.join(suffixes)}")
+    return path
+
+
+@click.command("evaluate")
+@click.option(
+    "-d",
+    "--dataset",
+    default="yeast",
+    show_default=True,
+    help="yeast (river's bundled stream), synth, a data set name, or an .arff/.csv path.",
+)
+@click.option(
+    "-l",
+    "--learner",
+    "learner_names",
+    multiple=True,
+    help=f"Learner short name, repeatable (default: {', '.join(DEFAULT_LEARNERS)}). "
+    "`ihomer learners` lists them. no-change and majority are always added.",
+)
+@click.option(
+    "--labels",
+    default=None,
+    help="Comma-separated label attribute names, for plain ARFF or CSV files.",
+)
+@click.option(
+    "--ignore",
+    default=None,
+    help="Comma-separated ARFF attributes to leave out (e.g. an id: --ignore protein).",
+)
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many instances.",
+)
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Instances between checkpoints of the curve (default: ~100 per stream).",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Sliding window of the curve's metrics.",
+)
+@click.option("--json", "json_path", default=None, help="Write the results as JSON here.")
+@click.option("--csv", "csv_path", default=None, help="Write the windowed curve as CSV here.")
+@click.option(
+    "--plot",
+    "plot_path",
+    default=None,
+    help="Plot the windowed curves (.png, .svg or .pdf), drift points marked.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def evaluate_command(
+    dataset: str,
+    learner_names: tuple[str, ...],
+    labels: str | None,
+    ignore: str | None,
+    limit: int | None,
+    every: int | None,
+    window: int,
+    json_path: str | None,
+    csv_path: str | None,
+    plot_path: str | None,
+    quiet: bool,
+) -> None:
+    """Test-then-train every learner on the same stream, side by side, and compare them.
+
+    Every instance is predicted, then learned, by each learner in turn; metrics are over the
+    whole stream. The table shows each learner's gain over no-change, which predicts the
+    previous label set (strong on streams grouped by label set).
+    """
+    from learners.registry import make
+    from stream.datasets import open_dataset
+    from stream.prequential import Checkpoint, evaluate
+    from stream.report import print_table, write_curve_csv, write_json
+
+    json_out = _output_path(json_path, "--json")
+    csv_out = _output_path(csv_path, "--csv")
+    plot_out = _output_path(plot_path, "--plot", PLOT_SUFFIXES)
+    label_list = _names(labels) or None
+
+    names = list(dict.fromkeys(learner_names or DEFAULT_LEARNERS))
+    names += [r for r in REFERENCE_LEARNERS if r not in names]
+    learners = {name: make(name) for name in names}
+    source = open_dataset(dataset, labels=label_list, ignore=_names(ignore))
+    schema = source.schema
+
+    checkpoints: list[Checkpoint] = []
+    total = schema.n_instances if limit is None else min(limit, schema.n_instances or limit)
+    with _progress(quiet, f"{schema.name} × {len(learners)} learners", total) as advance:
+        results = evaluate(
+            source,
+            learners,
+            every=every,
+            window=window,
+            limit=limit,
+            on_checkpoint=checkpoints.append,
+            on_instance=advance,
+        )
+    if not results:
+        raise IhomerError(f"data set {dataset} has no instances")
+
+    print_table(results)
+    if json_out:
+        write_json(results, json_out)
+        click.echo(f"results: {json_out}", err=True)
+    if csv_out:
+        write_curve_csv(checkpoints, csv_out)
+        click.echo(f"curve: {csv_out}", err=True)
+    if plot_out:
+        from stream.plot import plot_curves
+
+        drift_points = list(getattr(source, "drift_points", ()))
+        plot_curves(
+            checkpoints,
+            plot_out,
+            title=f"{schema.name}: prequential, windowed",
+            window=window,
+            drift_points=drift_points,
+        )
+        click.echo(f"plot: {plot_out}", err=True)
+
+
+def _names(value: str | None) -> list[str]:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else []
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, description: str, total: int | None) -> Iterator[ProgressCallback]:
+    """A progress bar with instances/s on standard error, refreshed every 64 instances."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=sys.stderr),
+    )
+    task = bar.add_task(description, total=total, rate="")
+
+    def advance(n: int) -> None:
+        if n & 63 == 0 or n == total:
+            bar.update(task, completed=n)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:,.0f} inst/s" if speed else "")
+
+    with bar:
+        yield advance

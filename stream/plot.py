@@ -1,0 +1,58 @@
+"""Plot windowed metrics over the stream, one line per learner, with drift points marked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from stream.prequential import Checkpoint
+
+__all__ = ["plot_curves"]
+
+
+def plot_curves(
+    checkpoints: Sequence[Checkpoint],
+    path: Path,
+    *,
+    title: str,
+    window: int,
+    drift_points: Sequence[tuple[int, str]] = (),
+    metrics: Sequence[str] = ("micro_f1", "subset_accuracy"),
+) -> None:
+    """Save a PNG (or any format matplotlib knows by the suffix) of the windowed curves.
+
+    `drift_points` are `(instance index, kind)` pairs, drawn as dashed vertical lines.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 3.2 * len(metrics)), sharex=True)
+    axes = list(axes) if len(metrics) > 1 else [axes]
+    names = list(checkpoints[0].learners) if checkpoints else []
+    xs = [cp.n for cp in checkpoints]
+    for ax, metric in zip(axes, metrics, strict=True):
+        for name in names:
+            ys = [cp.learners[name].window_metrics[metric] for cp in checkpoints]
+            style = ":" if name in ("no-change", "majority") else "-"
+            ax.plot(xs, ys, style, label=name, linewidth=1.4)
+        kinds_seen: set[str] = set()
+        for at, kind in drift_points:
+            ax.axvline(
+                at,
+                color="grey",
+                linestyle="--",
+                linewidth=1,
+                label=f"drift: {kind}" if kind not in kinds_seen else None,
+            )
+            kinds_seen.add(kind)
+        ax.set_ylabel(f"{metric.replace('_', ' ')}\n(last {window})")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_title(title)
+    axes[-1].set_xlabel("instances")
+    axes[0].legend(loc="best", fontsize="small", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,260 @@
+"""Prequential (test-then-train) evaluation of several learners side by side on one stream.
+
+Every instance is first predicted by each learner, then learned by it; every instance counts.
+The learners share the stream in one process, so their speeds are comparable: each learner's
+clock runs only while it predicts and learns.
+
+>>> from learners.registry import make
+>>> from stream.sources.yeast import YeastSource
+>>> results = evaluate(YeastSource(), {"majority": make("majority")}, limit=500)
+>>> [(r.learner, r.n, r.n_labels) for r in results]
+[('majority', 500, 14), ('no-change', 500, 14)]
+>>> round(results[0].metrics["subset_accuracy"], 3)
+0.09
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from river import base
+
+from stream.metrics import MultiLabelMetrics, WindowedMultiLabelMetrics
+from stream.sources.base import Source
+
+__all__ = [
+    "REFERENCE_LEARNER",
+    "Checkpoint",
+    "EvaluationResult",
+    "LearnerSnapshot",
+    "evaluate",
+    "gain_over",
+    "iter_prequential",
+]
+
+REFERENCE_LEARNER = "no-change"
+
+_LOWER_IS_BETTER = frozenset({"hamming_loss"})
+
+
+def gain_over(metrics: Mapping[str, float], reference: Mapping[str, float]) -> dict[str, float]:
+    """Each metric's share of the reference's room for improvement that a learner took.
+
+    For a metric where higher is better, `(m - m0) / (1 - m0)`; for Hamming loss,
+    `(h0 - h) / h0`. 1 is perfect, 0 is no better than the reference, negative is worse.
+    Where the reference is already perfect, the gain is 0.
+
+    >>> gain_over({"micro_f1": 0.7, "hamming_loss": 0.1}, {"micro_f1": 0.4, "hamming_loss": 0.2})
+    {'micro_f1': 0.5, 'hamming_loss': 0.5}
+    """
+    gains = {}
+    for key, value in metrics.items():
+        ref = reference[key]
+        if key in _LOWER_IS_BETTER:
+            gains[key] = (ref - value) / ref if ref > 0 else 0.0
+        else:
+            gains[key] = (value - ref) / (1.0 - ref) if ref < 1 else 0.0
+    return gains
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """One learner's full-stream result (DESIGN.md §3), plus its gain over `no-change`."""
+
+    learner: str
+    dataset: str
+    n: int
+    n_labels: int
+    seconds: float
+    instances_per_second: float
+    peak_memory_mb: float
+    metrics: dict[str, float]
+    gain_over_no_change: dict[str, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of DESIGN.md §3 (with the extra key `gain_over_no_change`)."""
+        return {
+            "learner": self.learner,
+            "dataset": self.dataset,
+            "n": self.n,
+            "n_labels": self.n_labels,
+            "seconds": self.seconds,
+            "instances_per_second": self.instances_per_second,
+            "peak_memory_mb": self.peak_memory_mb,
+            "metrics": dict(self.metrics),
+            "gain_over_no_change": self.gain_over_no_change,
+        }
+
+
+@dataclass(frozen=True)
+class LearnerSnapshot:
+    """A learner's state at a checkpoint: time spent, full-stream and windowed metrics."""
+
+    seconds: float
+    memory_mb: float
+    n_labels: int
+    metrics: dict[str, float]
+    window_metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The state of every learner after `n` instances."""
+
+    n: int
+    learners: dict[str, LearnerSnapshot]
+
+
+@dataclass
+class _Run:
+    model: base.MultiLabelClassifier
+    full: MultiLabelMetrics
+    window: WindowedMultiLabelMetrics
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    memory_bytes: int = field(default=0)
+
+    def sample_memory(self) -> None:
+        self.memory_bytes = int(self.model._raw_memory_usage)  # noqa: SLF001 (river's own walk)
+        self.peak_bytes = max(self.peak_bytes, self.memory_bytes)
+
+    def snapshot(self) -> LearnerSnapshot:
+        return LearnerSnapshot(
+            seconds=self.seconds,
+            memory_mb=self.memory_bytes / 2**20,
+            n_labels=self.full.n_labels,
+            metrics=self.full.get(),
+            window_metrics=self.window.get(),
+        )
+
+
+def iter_prequential(
+    source: Source,
+    learners: Mapping[str, base.MultiLabelClassifier],
+    *,
+    every: int | None = None,
+    window: int = 500,
+    limit: int | None = None,
+    on_instance: Callable[[int], None] | None = None,
+) -> Iterator[Checkpoint]:
+    """Run test-then-train over `source`, yielding a checkpoint every `every` instances.
+
+    Parameters
+    ----------
+    source
+        The stream.
+    learners
+        Learners by display name; each is trained in place.
+    every
+        Instances between checkpoints; by default about 100 checkpoints over a stream of known
+        length (else every 500). The last instance always gets a checkpoint.
+    window
+        Length of the sliding window of the windowed metrics.
+    limit
+        Stop after this many instances.
+    on_instance
+        Called with the number of instances done after each one (for progress bars).
+    """
+    if not learners:
+        raise ValueError("no learners to evaluate")
+    labels = source.schema.label_names
+    total = _known_length(source, limit)
+    if every is None:
+        every = max(1, total // 100) if total else 500
+    runs = {
+        name: _Run(model, MultiLabelMetrics(labels), WindowedMultiLabelMetrics(window, labels))
+        for name, model in learners.items()
+    }
+    clock = time.perf_counter
+    n = 0
+    for x, y in source:
+        if limit is not None and n >= limit:
+            break
+        truth = frozenset(label for label, on in y.items() if on)
+        labels_y = cast(dict[Hashable, bool], y)
+        for run in runs.values():
+            start = clock()
+            predicted = run.model.predict_one(cast(dict[Hashable, Any], dict(x)))
+            run.model.learn_one(cast(dict[Hashable, Any], dict(x)), labels_y)
+            run.seconds += clock() - start
+            guess = frozenset(label for label, on in predicted.items() if on)
+            run.full.update(truth, guess)
+            run.window.update(truth, guess)
+        n += 1
+        if on_instance is not None:
+            on_instance(n)
+        if n % every == 0:
+            yield _checkpoint(n, runs)
+    if n == 0:
+        return
+    if n % every:
+        yield _checkpoint(n, runs)
+
+
+def _checkpoint(n: int, runs: Mapping[str, _Run]) -> Checkpoint:
+    for run in runs.values():
+        run.sample_memory()
+    return Checkpoint(n, {name: run.snapshot() for name, run in runs.items()})
+
+
+def _known_length(source: Source, limit: int | None) -> int | None:
+    total = source.schema.n_instances
+    if limit is not None:
+        return min(limit, total) if total is not None else limit
+    return total
+
+
+def evaluate(
+    source: Source,
+    learners: Mapping[str, base.MultiLabelClassifier],
+    *,
+    every: int | None = None,
+    window: int = 500,
+    limit: int | None = None,
+    on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    on_instance: Callable[[int], None] | None = None,
+) -> list[EvaluationResult]:
+    """Evaluate learners side by side and return their full-stream results.
+
+    The reference learner `no-change` is always run (added when it is not among `learners`),
+    and each result carries its gain over it. Results come in the order of `learners`, with an
+    added `no-change` last.
+    """
+    from learners.registry import make
+
+    learners = dict(learners)
+    if REFERENCE_LEARNER not in learners:
+        learners[REFERENCE_LEARNER] = make(REFERENCE_LEARNER)
+    last: Checkpoint | None = None
+    peaks: dict[str, float] = dict.fromkeys(learners, 0.0)
+    for checkpoint in iter_prequential(
+        source, learners, every=every, window=window, limit=limit, on_instance=on_instance
+    ):
+        for name, snap in checkpoint.learners.items():
+            peaks[name] = max(peaks[name], snap.memory_mb)
+        if on_checkpoint is not None:
+            on_checkpoint(checkpoint)
+        last = checkpoint
+    if last is None:
+        return []
+    reference = last.learners[REFERENCE_LEARNER].metrics
+    n_labels = max(snap.n_labels for snap in last.learners.values())
+    results = []
+    for name, snap in last.learners.items():
+        results.append(
+            EvaluationResult(
+                learner=name,
+                dataset=source.schema.name,
+                n=last.n,
+                n_labels=n_labels,
+                seconds=snap.seconds,
+                instances_per_second=last.n / snap.seconds if snap.seconds > 0 else float("inf"),
+                peak_memory_mb=peaks[name],
+                metrics=snap.metrics,
+                gain_over_no_change=gain_over(snap.metrics, reference),
+            )
+        )
+    return results
