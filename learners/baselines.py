@@ -387,7 +387,9 @@ def _br_knn() -> base.MultiLabelClassifier:
 @register("br-nb", "binary relevance of Gaussian naive Bayes")
 def _br_nb() -> base.MultiLabelClassifier:
     gaussian_nb: Any = naive_bayes.GaussianNB  # its __init__ is untyped in river
-    return _after(encode_features(scale=False, keep_zeros=True), _br(gaussian_nb()))
+    # Absent one-hot indicators stay absent (river's naive Bayes skips missing features):
+    # keeping them as zeros is 3x slower on sparse nominal data for no better score.
+    return _after(encode_features(scale=False), _br(gaussian_nb()))
 
 
 @register("br-lr", "binary relevance of logistic regression on scaled features")

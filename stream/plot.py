@@ -9,6 +9,8 @@ from stream.prequential import Checkpoint
 
 __all__ = ["plot_curves"]
 
+_DRIFT_COLOURS = {"concept": "tab:purple", "correlation": "tab:brown", "cardinality": "tab:olive"}
+
 
 def plot_curves(
     checkpoints: Sequence[Checkpoint],
@@ -39,11 +41,12 @@ def plot_curves(
             ax.plot(xs, ys, style, label=name, linewidth=1.4)
         kinds_seen: set[str] = set()
         for at, kind in drift_points:
+            colour = _DRIFT_COLOURS.get(kind, "grey")
             ax.axvline(
                 at,
-                color="grey",
+                color=colour,
                 linestyle="--",
-                linewidth=1,
+                linewidth=1.2,
                 label=f"drift: {kind}" if kind not in kinds_seen else None,
             )
             kinds_seen.add(kind)
@@ -52,7 +55,7 @@ def plot_curves(
         ax.grid(alpha=0.3)
     axes[0].set_title(title)
     axes[-1].set_xlabel("instances")
-    axes[0].legend(loc="best", fontsize="small", ncol=2)
+    axes[0].legend(loc="lower left", fontsize="small", ncol=3, framealpha=0.85)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

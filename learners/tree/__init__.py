@@ -1,0 +1,7 @@
+"""Multi-label Hoeffding trees whose statistics live in NumPy arrays updated by Numba kernels."""
+
+from __future__ import annotations
+
+from learners.tree.hoeffding_tree import MultiLabelHoeffdingTree
+
+__all__ = ["MultiLabelHoeffdingTree"]

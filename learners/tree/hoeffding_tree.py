@@ -1,0 +1,546 @@
+"""The multi-label Hoeffding tree: Python bookkeeping around the Numba kernels."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from learners.base import MultiLabelLearner
+from learners.registry import register
+from learners.tree import _kernels as k
+from learners.tree._layout import (
+    LEAF_MODES,
+    M_FREE_LEAF_TOP,
+    M_FREE_OBS_TOP,
+    M_LEAF_HIGH,
+    M_N_FEATURES,
+    M_N_LABELS,
+    M_N_NODES,
+    M_N_SPLITS,
+    M_OBS_HIGH,
+    N_FEATURE,
+    P_CARD_THRESHOLD,
+    P_COLS,
+    P_DELTA,
+    P_ENTROPY_THRESHOLD,
+    P_GRACE,
+    P_KNN_K,
+    P_LEAF_MODE,
+    P_LR_BIAS_RATE,
+    P_LR_RATE,
+    P_MAX_DEPTH,
+    P_MAX_OBS,
+    P_MAX_SHARE,
+    P_MERIT_PREPRUNE,
+    P_MIN_BRANCH_FRACTION,
+    P_N_POINTS,
+    P_TAU,
+    TreeArrays,
+    allocate,
+)
+
+__all__ = ["MultiLabelHoeffdingTree"]
+
+
+def _grown(arr: np.ndarray, axis: int, size: int, fill: Any = 0) -> np.ndarray:
+    """`arr` enlarged along `axis` to `size`, new entries set to `fill`."""
+    if arr.shape[axis] >= size:
+        return arr
+    shape = list(arr.shape)
+    shape[axis] = size
+    out = np.full(shape, fill, dtype=arr.dtype)
+    out[tuple(slice(0, n) for n in arr.shape)] = arr
+    return out
+
+
+def _capacity(needed: int, current: int) -> int:
+    return max(needed, 2 * current)
+
+
+class MultiLabelHoeffdingTree(MultiLabelLearner):
+    """Multi-label Hoeffding tree whose splits maximise the information gain of the label set.
+
+    The label set is modelled as independent Bernoulli variables, one per label plus one for
+    the empty set; a split's merit is the drop of their summed entropies. Numeric features are
+    summarised at each leaf by one Gaussian per label (and for all instances and for the empty
+    set), evaluated at `n_split_points` thresholds; a split is made when the best merit beats
+    the second best (or the null split) by the Hoeffding bound with range log2 of the number of
+    distinct label sets seen at the leaf, or when the bound falls under `tau`.
+
+    An absent feature counts as 0, so sparse rows cost only their non-zero entries. A string
+    value is a nominal category: the pair (feature, category) becomes a binary feature, so
+    nominal splits test one category against the rest and kNN distances count mismatches.
+
+    Parameters
+    ----------
+    grace_period
+        Weight a leaf sees between split attempts.
+    delta
+        Confidence of the Hoeffding bound.
+    tau
+        Tie threshold: split when the bound falls below it.
+    n_split_points
+        Candidate thresholds per numeric feature, evenly spaced over the values seen.
+    max_depth
+        Leaves at this depth stop growing.
+    leaf_prediction
+        `"mc"` majority label set, `"nb"` per-label naive Bayes, `"lr"` per-label logistic
+        regression, `"knn"` label-combination kNN over the leaf's last `knn_window` instances,
+        `"adaptive"` as MLHAT chooses: a pure leaf predicts its label set; a leaf under
+        `cardinality_threshold` weight, or whose label-set entropy is under
+        `entropy_threshold`, uses kNN; other leaves use logistic regression. `"best"` (the
+        default) tests the majority label set, kNN and logistic regression on each instance
+        before learning it and predicts with the one of best faded micro-F1 at that leaf.
+    knn_neighbors
+        Neighbours that vote (by inverse distance) in kNN leaves.
+    knn_window
+        Instances each leaf keeps for kNN.
+    learning_rate
+        Step of the leaves' logistic regressions: normalised SGD (the step is divided by
+        1 + the instance's squared norm); dense features are standardised by running
+        statistics, sparse ones (present in under half of the instances) are left as they are.
+    bias_learning_rate
+        Step of the logistic regressions' intercepts (not normalised).
+    cardinality_threshold
+        See `leaf_prediction`.
+    entropy_threshold
+        See `leaf_prediction`.
+    min_branch_fraction
+        Smallest share of the weight a split may send to one side.
+    max_share_to_split
+        A leaf where one label (or the empty set) covers more than this share does not split.
+    merit_preprune
+        Let the null split compete: a leaf whose best split gains nothing stops growing.
+    max_size_mb
+        Memory for split statistics; beyond it new leaves do not grow (they still predict).
+    bootstrap_sampling
+        Weight each instance by a Poisson(1) draw, counting a draw of 0 as 1 (MLHAT's scheme).
+    seed
+        Seed of the bootstrap draws.
+
+    Examples
+    --------
+    >>> from river import datasets, evaluate, metrics
+    >>> model = MultiLabelHoeffdingTree()
+    >>> evaluate.progressive_val_score(
+    ...     datasets.Yeast(), model, metrics.multioutput.MicroAverage(metrics.F1())
+    ... )
+    MicroAverage(F1): 60.38%
+
+    Yeast is too short for the Hoeffding bound to let this tree split (the bound's range,
+    log2 of about 200 label sets, is large): the root's predictors do the work.
+
+    >>> model.n_leaves
+    1
+    """
+
+    def __init__(
+        self,
+        grace_period: int = 200,
+        delta: float = 1e-7,
+        tau: float = 0.05,
+        n_split_points: int = 10,
+        max_depth: int = 20,
+        leaf_prediction: str = "best",
+        knn_neighbors: int = 4,
+        knn_window: int = 170,
+        learning_rate: float = 1.0,
+        bias_learning_rate: float = 0.1,
+        cardinality_threshold: int = 750,
+        entropy_threshold: float = 0.3,
+        min_branch_fraction: float = 0.01,
+        max_share_to_split: float = 0.99,
+        merit_preprune: bool = True,
+        max_size_mb: float = 100.0,
+        bootstrap_sampling: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if leaf_prediction not in LEAF_MODES:
+            known = ", ".join(LEAF_MODES)
+            raise ValueError(f"leaf_prediction must be one of {known}, not {leaf_prediction!r}")
+        self.grace_period = grace_period
+        self.delta = delta
+        self.tau = tau
+        self.n_split_points = n_split_points
+        self.max_depth = max_depth
+        self.leaf_prediction = leaf_prediction
+        self.knn_neighbors = knn_neighbors
+        self.knn_window = knn_window
+        self.learning_rate = learning_rate
+        self.bias_learning_rate = bias_learning_rate
+        self.cardinality_threshold = cardinality_threshold
+        self.entropy_threshold = entropy_threshold
+        self.min_branch_fraction = min_branch_fraction
+        self.max_share_to_split = max_share_to_split
+        self.merit_preprune = merit_preprune
+        self.max_size_mb = max_size_mb
+        self.bootstrap_sampling = bootstrap_sampling
+        self.seed = seed
+        self._reset()
+
+    # ------------------------------------------------------------------------------------------
+    # state
+
+    def _reset(self) -> None:
+        self._features: dict[Hashable, int] = {}
+        self._labels: dict[Hashable, int] = {}
+        self._label_names: list[Hashable] = []
+        self._labelsets: dict[bytes, int] = {}
+        self._arrays: TreeArrays | None = None
+        self._xbuf = np.zeros(0)
+        self._rng = np.random.default_rng(self.seed)
+        p = np.zeros(P_COLS)
+        p[P_GRACE] = self.grace_period
+        p[P_DELTA] = self.delta
+        p[P_TAU] = self.tau
+        p[P_N_POINTS] = self.n_split_points
+        p[P_MAX_DEPTH] = self.max_depth
+        p[P_MIN_BRANCH_FRACTION] = self.min_branch_fraction
+        p[P_MAX_SHARE] = self.max_share_to_split
+        p[P_MERIT_PREPRUNE] = float(self.merit_preprune)
+        p[P_LEAF_MODE] = LEAF_MODES[self.leaf_prediction]
+        p[P_KNN_K] = self.knn_neighbors
+        p[P_LR_RATE] = self.learning_rate
+        p[P_LR_BIAS_RATE] = self.bias_learning_rate
+        p[P_CARD_THRESHOLD] = self.cardinality_threshold
+        p[P_ENTROPY_THRESHOLD] = self.entropy_threshold
+        self._params = p
+
+    @property
+    def _a(self) -> TreeArrays:
+        if self._arrays is None:
+            self._arrays = allocate(
+                len(self._features), len(self._labels), knn_window=self.knn_window
+            )
+            self._xbuf = np.zeros(self._arrays.fstat.shape[0])
+            self._update_memory_cap()
+        return self._arrays
+
+    def _update_memory_cap(self) -> None:
+        a = self._a
+        slot_bytes = a.obs[0].nbytes + a.obs_rng[0].nbytes
+        self._params[P_MAX_OBS] = max(1, int(self.max_size_mb * 2**20 // slot_bytes))
+
+    def _replace(self, **arrays: np.ndarray) -> None:
+        self._arrays = self._a._replace(**arrays)
+
+    def _add_features(self, names: Sequence[Hashable]) -> None:
+        for name in names:
+            if name not in self._features:
+                self._features[name] = len(self._features)
+        a = self._a
+        n = len(self._features)
+        a.meta[M_N_FEATURES] = n
+        cap = a.fstat.shape[0]
+        if n <= cap:
+            return
+        cap = _capacity(n, cap)
+        self._replace(
+            obs=_grown(a.obs, 1, cap),
+            obs_rng=self._grown_rng(a.obs_rng, cap),
+            knn_x=_grown(a.knn_x, 2, cap),
+            lr_w=_grown(a.lr_w, 2, cap),
+            fstat=_grown(a.fstat, 0, cap),
+        )
+        self._xbuf = np.zeros(cap)
+        self._update_memory_cap()
+
+    @staticmethod
+    def _grown_rng(rng: np.ndarray, cap: int) -> np.ndarray:
+        old = rng.shape[1]
+        out = _grown(rng, 1, cap)
+        out[:, old:, 0] = np.inf
+        out[:, old:, 1] = -np.inf
+        return out
+
+    def _add_labels(self, names: Sequence[Hashable]) -> None:
+        for name in names:
+            if name not in self._labels:
+                self._labels[name] = len(self._labels)
+                self._label_names.append(name)
+        a = self._a
+        n = len(self._labels)
+        a.meta[M_N_LABELS] = n
+        cap = a.leaf_lab.shape[1]
+        if n <= cap:
+            return
+        cap = _capacity(n, cap)
+        self._replace(
+            leaf_lab=_grown(a.leaf_lab, 1, cap),
+            obs=_grown(a.obs, 2, cap + 2),
+            knn_y=_grown(a.knn_y, 2, cap),
+            lr_w=_grown(a.lr_w, 1, cap),
+            lr_b=_grown(a.lr_b, 1, cap),
+            ls_rows=_grown(a.ls_rows, 1, cap),
+        )
+        self._update_memory_cap()
+
+    def _labelset_id(self, positives: np.ndarray) -> int:
+        key = positives.tobytes()
+        ls = self._labelsets.get(key)
+        if ls is None:
+            ls = len(self._labelsets)
+            self._labelsets[key] = ls
+            a = self._a
+            if ls >= a.ls_rows.shape[0]:
+                self._replace(ls_rows=_grown(a.ls_rows, 0, 2 * a.ls_rows.shape[0]))
+            self._a.ls_rows[ls, positives] = True
+        return ls
+
+    def _ensure_room(self) -> None:
+        """Grow the node, leaf and observer arrays so that one more split fits."""
+        a = self._a
+        if k.room_left(a, self._params):
+            return
+        nodes = a.node_i.shape[0]
+        if a.meta[M_N_NODES] + 2 > nodes:
+            self._replace(
+                node_i=_grown(a.node_i, 0, 2 * nodes, -1), node_f=_grown(a.node_f, 0, 2 * nodes)
+            )
+        a = self._a
+        leaves = a.leaf_s.shape[0]
+        if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < 2:
+            cap = 2 * leaves
+            self._replace(
+                leaf_s=_grown(a.leaf_s, 0, cap),
+                leaf_lab=_grown(a.leaf_lab, 0, cap),
+                leaf_ls=_grown(a.leaf_ls, 0, cap, -1),
+                leaf_lsw=_grown(a.leaf_lsw, 0, cap),
+                knn_x=_grown(a.knn_x, 0, cap),
+                knn_y=_grown(a.knn_y, 0, cap),
+                knn_sq=_grown(a.knn_sq, 0, cap),
+                lr_w=_grown(a.lr_w, 0, cap),
+                lr_b=_grown(a.lr_b, 0, cap),
+                free_leaf=_grown(a.free_leaf, 0, cap),
+            )
+        a = self._a
+        slots = a.obs.shape[0]
+        max_obs = int(self._params[P_MAX_OBS])
+        if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < 2 and slots < max_obs:
+            cap = min(2 * slots, max_obs)
+            self._replace(
+                obs=_grown(a.obs, 0, cap),
+                obs_rng=_grown(a.obs_rng, 0, cap),
+                free_obs=_grown(a.free_obs, 0, cap),
+            )
+            self._a.obs_rng[slots:, :, 0] = np.inf
+            self._a.obs_rng[slots:, :, 1] = -np.inf
+
+    # ------------------------------------------------------------------------------------------
+    # encoding
+
+    @staticmethod
+    def _one_hot(x: dict[Hashable, Any]) -> dict[Hashable, Any]:
+        """Nominal (string) values become binary features named (feature, category)."""
+        return {
+            (f, v) if isinstance(v, str) else f: 1.0 if isinstance(v, str) else v
+            for f, v in x.items()
+            if v is not None
+        }
+
+    def _encode_x(self, x: dict[Hashable, Any], learn: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and values of the known, non-zero features of `x`."""
+        try:
+            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
+        except (TypeError, ValueError):
+            x = self._one_hot(x)
+            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
+        if learn and not self._features.keys() >= x.keys():
+            self._add_features([f for f in x if f not in self._features])
+        if learn:
+            xi = np.fromiter(map(self._features.__getitem__, x), dtype=np.int64, count=len(x))
+        else:
+            xi = np.fromiter((self._features.get(f, -1) for f in x), dtype=np.int64, count=len(x))
+        keep = (xi >= 0) & (xv != 0.0) & ~np.isnan(xv)
+        if not keep.all():
+            xi, xv = xi[keep], xv[keep]
+        return xi, xv
+
+    def _encode_y(self, y: dict[Hashable, bool]) -> np.ndarray:
+        if not self._labels.keys() >= y.keys():
+            self._add_labels([lab for lab in y if lab not in self._labels])
+        on = itertools.compress(y.keys(), y.values())
+        yi = np.fromiter(map(self._labels.__getitem__, on), dtype=np.int64)
+        yi.sort()
+        return yi
+
+    def _weight(self, w: float) -> float:
+        if self.bootstrap_sampling:
+            draw = int(self._rng.poisson(1.0))
+            if draw > 0:
+                w *= draw
+        return w
+
+    # ------------------------------------------------------------------------------------------
+    # river API
+
+    def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], *, w: float = 1.0) -> None:
+        a = self._a
+        yi = self._encode_y(y)
+        xi, xv = self._encode_x(x, learn=True)
+        ls_id = self._labelset_id(yi)
+        self._ensure_room()
+        a = self._a
+        ymask = np.zeros(a.leaf_lab.shape[1], dtype=np.bool_)
+        ymask[yi] = True
+        xbuf = self._xbuf
+        xbuf[xi] = xv
+        k.learn_one(a, self._params, xi, xv, yi, ymask, ls_id, self._weight(w), xbuf)
+        xbuf[xi] = 0.0
+
+    def _proba(self, x: dict[Hashable, Any]) -> np.ndarray:
+        a = self._a
+        xi, xv = self._encode_x(x, learn=False)
+        out = np.zeros(a.leaf_lab.shape[1])
+        xbuf = self._xbuf
+        xbuf[xi] = xv
+        k.predict_one(a, self._params, xi, xv, xbuf, out)
+        xbuf[xi] = 0.0
+        return out[: len(self._labels)]
+
+    def predict_proba_one(
+        self, x: dict[Hashable, Any], **kwargs: Any
+    ) -> dict[Hashable, dict[bool, float]]:
+        if not self._labels:
+            return {}
+        probas = self._proba(x).tolist()
+        return {
+            label: {False: 1.0 - p, True: p}
+            for label, p in zip(self._label_names, probas, strict=True)
+        }
+
+    def predict_one(self, x: dict[Hashable, Any], **kwargs: Any) -> dict[Hashable, bool]:
+        if not self._labels:
+            return {}
+        return dict(zip(self._label_names, (self._proba(x) >= 0.5).tolist(), strict=True))
+
+    # ------------------------------------------------------------------------------------------
+    # batch path
+
+    def _columns(
+        self, names: Sequence[Hashable] | None, width: int, kind: str, learn: bool
+    ) -> np.ndarray:
+        names = list(range(width)) if names is None else list(names)
+        index = self._features if kind == "feature" else self._labels
+        if learn and not index.keys() >= set(names):
+            new = [n for n in names if n not in index]
+            (self._add_features if kind == "feature" else self._add_labels)(new)
+        return np.array([index.get(n, -1) for n in names], dtype=np.int64)
+
+    @staticmethod
+    def _reorder(M: np.ndarray, cols: np.ndarray, width: int, dtype: Any) -> np.ndarray:
+        if cols.shape[0] == width and np.array_equal(cols, np.arange(width)):
+            return np.ascontiguousarray(M, dtype=dtype)
+        out = np.zeros((M.shape[0], width), dtype=dtype)
+        known = cols >= 0
+        out[:, cols[known]] = M[:, known]
+        return out
+
+    def learn_many(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        feature_names: Sequence[Hashable] | None = None,
+        label_names: Sequence[Hashable] | None = None,
+    ) -> None:
+        self._a  # noqa: B018 (allocate before the names are registered)
+        fcols = self._columns(feature_names, X.shape[1], "feature", learn=True)
+        lcols = self._columns(label_names, Y.shape[1], "label", learn=True)
+        Xi = self._reorder(
+            np.nan_to_num(np.asarray(X, dtype=np.float64)),
+            fcols,
+            self._a.fstat.shape[0],
+            np.float64,
+        )
+        Yi = self._reorder(
+            np.asarray(Y, dtype=np.bool_), lcols, self._a.leaf_lab.shape[1], np.bool_
+        )
+        unique, inverse = np.unique(Yi[:, : len(self._labels)], axis=0, return_inverse=True)
+        ids = np.array([self._labelset_id(np.flatnonzero(row)) for row in unique], np.int64)
+        ls_ids = ids[inverse.reshape(-1)]
+        if self.bootstrap_sampling:
+            draws = np.asarray(self._rng.poisson(1.0, size=X.shape[0]), dtype=np.float64)
+            weights = np.where(draws > 0, draws, 1.0)
+        else:
+            weights = np.ones(X.shape[0])
+        start = 0
+        while start < Xi.shape[0]:
+            self._ensure_room()
+            start = k.learn_many(self._a, self._params, Xi, Yi, ls_ids, weights, start)
+
+    def predict_proba_many(
+        self,
+        X: np.ndarray,
+        *,
+        feature_names: Sequence[Hashable] | None = None,
+    ) -> np.ndarray:
+        """Probabilities (n, n_labels) with columns in the order labels were first seen."""
+        n_labels = len(self._labels)
+        if n_labels == 0:
+            return np.zeros((X.shape[0], 0))
+        fcols = self._columns(feature_names, X.shape[1], "feature", learn=False)
+        Xi = self._reorder(
+            np.nan_to_num(np.asarray(X, dtype=np.float64)),
+            fcols,
+            self._a.fstat.shape[0],
+            np.float64,
+        )
+        out = np.zeros((X.shape[0], self._a.leaf_lab.shape[1]))
+        k.predict_many(self._a, self._params, Xi, out)
+        return out[:, :n_labels]
+
+    def predict_many(
+        self,
+        X: np.ndarray,
+        *,
+        feature_names: Sequence[Hashable] | None = None,
+        label_names: Sequence[Hashable] | None = None,
+    ) -> np.ndarray:
+        proba = self.predict_proba_many(X, feature_names=feature_names) >= 0.5
+        if label_names is None:
+            return proba
+        out = np.zeros((X.shape[0], len(label_names)), dtype=np.bool_)
+        for j, name in enumerate(label_names):
+            col = self._labels.get(name)
+            if col is not None:
+                out[:, j] = proba[:, col]
+        return out
+
+    # ------------------------------------------------------------------------------------------
+    # inspection
+
+    @property
+    def n_nodes(self) -> int:
+        return 0 if self._arrays is None else int(self._arrays.meta[M_N_NODES])
+
+    @property
+    def n_leaves(self) -> int:
+        if self._arrays is None:
+            return 0
+        a = self._arrays
+        return int((a.node_i[: self.n_nodes, N_FEATURE] < 0).sum())
+
+    @property
+    def n_splits(self) -> int:
+        return 0 if self._arrays is None else int(self._arrays.meta[M_N_SPLITS])
+
+    @property
+    def height(self) -> int:
+        if self._arrays is None:
+            return 0
+        from learners.tree._layout import N_DEPTH
+
+        return int(self._arrays.node_i[: self.n_nodes, N_DEPTH].max())
+
+    @property
+    def n_observer_slots(self) -> int:
+        return 0 if self._arrays is None else int(self._arrays.meta[M_OBS_HIGH])
+
+
+@register("mlht", "multi-label Hoeffding tree (Numba kernels), leaf predictor chosen per leaf")
+def _mlht() -> MultiLabelHoeffdingTree:
+    return MultiLabelHoeffdingTree()
