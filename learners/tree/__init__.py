@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from learners.tree.adaptive_tree import MultiLabelHoeffdingAdaptiveTree
 from learners.tree.hoeffding_tree import MultiLabelHoeffdingTree
 
-__all__ = ["MultiLabelHoeffdingTree"]
+__all__ = ["MultiLabelHoeffdingAdaptiveTree", "MultiLabelHoeffdingTree"]

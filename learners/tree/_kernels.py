@@ -16,7 +16,12 @@ import math
 import numpy as np
 from numba import njit
 
+from drift import _adwin_kernels as adwin
 from learners.tree._layout import (
+    ADWIN_CLOCK,
+    ADWIN_GRACE,
+    ADWIN_MAX_BUCKETS,
+    ADWIN_MIN_WINDOW,
     BEST_FADING,
     C_EMPTY,
     C_LABEL0,
@@ -35,8 +40,10 @@ from learners.tree._layout import (
     L_TP_MC,
     L_WEIGHT,
     M_FREE_LEAF_TOP,
+    M_FREE_NODE_TOP,
     M_FREE_OBS_TOP,
     M_LEAF_HIGH,
+    M_MAX_DEPTH,
     M_N_FEATURES,
     M_N_LABELS,
     M_N_NODES,
@@ -56,12 +63,15 @@ from learners.tree._layout import (
     N_LEAF,
     N_LEFT,
     N_RIGHT,
+    NF_ERR_SUM,
+    NF_ERR_W,
     NF_THRESHOLD,
     NF_W_LEFT,
     NF_W_RIGHT,
     O_M2,
     O_MEAN,
     O_W,
+    P_ADWIN_DELTA,
     P_CARD_THRESHOLD,
     P_DELTA,
     P_ENTROPY_THRESHOLD,
@@ -209,20 +219,59 @@ def _release_observers(a, m: int) -> None:
 
 
 @njit(cache=True)
-def _new_node(a, depth: int, background: int) -> int:
-    node = a.meta[M_N_NODES]
-    a.meta[M_N_NODES] = node + 1
+def _new_node(a, p, depth: int, background: int) -> int:
+    top = a.meta[M_FREE_NODE_TOP]
+    if top > 0:
+        a.meta[M_FREE_NODE_TOP] = top - 1
+        node = a.free_node[top - 1]
+    else:
+        node = a.meta[M_N_NODES]
+        a.meta[M_N_NODES] = node + 1
     a.node_i[node, :] = -1
     a.node_i[node, N_DEPTH] = depth
     a.node_i[node, N_BACKGROUND] = background
     a.node_f[node, :] = 0.0
+    a.meta[M_MAX_DEPTH] = max(a.meta[M_MAX_DEPTH], depth)
+    reset_node_drift(a, p, node)
     return node
 
 
 @njit(cache=True)
-def new_leaf_node(a, depth: int, background: int, max_obs: int) -> int:
+def reset_node_drift(a, p, node: int) -> None:
+    """An empty ADWIN (river's defaults, delta from the parameters) and error count."""
+    fs, ist, buckets = a.adw_fs[node], a.adw_ist[node], a.adw_b[node]
+    adwin.clear(fs, ist, buckets)
+    fs[adwin.DELTA] = p[P_ADWIN_DELTA]
+    fs[adwin.MIN_WINDOW_LENGTH] = ADWIN_MIN_WINDOW
+    fs[adwin.GRACE_PERIOD] = ADWIN_GRACE
+    ist[adwin.CLOCK] = ADWIN_CLOCK
+    ist[adwin.MAX_BUCKETS] = ADWIN_MAX_BUCKETS
+    a.node_f[node, NF_ERR_SUM] = 0.0
+    a.node_f[node, NF_ERR_W] = 0.0
+
+
+@njit(cache=True)
+def free_subtree(a, root: int) -> None:
+    """Release the nodes, leaf slots and observers of a subtree (its background trees too)."""
+    stack = [root]
+    while len(stack) > 0:
+        node = stack.pop()
+        if a.node_i[node, N_FEATURE] < 0:
+            _free_leaf_slot(a, a.node_i[node, N_LEAF])
+        else:
+            stack.append(a.node_i[node, N_LEFT])
+            stack.append(a.node_i[node, N_RIGHT])
+        if a.node_i[node, N_ALT] >= 0:
+            stack.append(a.node_i[node, N_ALT])
+        a.node_i[node, :] = -1
+        a.free_node[a.meta[M_FREE_NODE_TOP]] = node
+        a.meta[M_FREE_NODE_TOP] += 1
+
+
+@njit(cache=True)
+def new_leaf_node(a, p, depth: int, background: int, max_obs: int) -> int:
     """A fresh leaf node with its leaf slot and, if the memory cap allows, observers."""
-    node = _new_node(a, depth, background)
+    node = _new_node(a, p, depth, background)
     m = _new_leaf_slot(a)
     a.node_i[node, N_LEAF] = m
     a.leaf_s[m, L_NODE] = node
@@ -562,8 +611,8 @@ def _split_leaf(a, p, node: int, f: int, t: float, left_w) -> None:
     if depth >= p[P_MAX_DEPTH]:
         max_obs = 0  # children at the maximum depth never split: no observers
     _release_observers(a, m)  # frees room for the children's observers
-    left = new_leaf_node(a, depth, bg, max_obs)
-    right = new_leaf_node(a, depth, bg, max_obs)
+    left = new_leaf_node(a, p, depth, bg, max_obs)
+    right = new_leaf_node(a, p, depth, bg, max_obs)
     ml = a.node_i[left, N_LEAF]
     mr = a.node_i[right, N_LEAF]
 
@@ -626,6 +675,12 @@ def learn_one(a, p, xi, xv, yi, ymask, ls_id: int, w: float, xbuf) -> bool:
     update_feature_stats(a, xi, xv, w)
     node = descend(a, xbuf, a.meta[M_ROOT], True, w)
     learn_at_leaf(a, p, node, xi, xv, yi, ymask, ls_id, w)
+    return maybe_split(a, p, node)
+
+
+@njit(cache=True)
+def maybe_split(a, p, node: int) -> bool:
+    """Try to split the leaf at `node` if it has seen a grace period since its last try."""
     m = a.node_i[node, N_LEAF]
     if (
         a.leaf_s[m, L_OBS] >= 0
@@ -663,12 +718,13 @@ def positives(ymask, out) -> int:
 
 
 @njit(cache=True)
-def room_left(a, p) -> bool:
-    """Whether one more split fits without growing the arrays."""
+def room_left(a, p, need: int) -> bool:
+    """Whether `need` more nodes and leaves fit without growing the arrays."""
+    free_nodes = a.meta[M_FREE_NODE_TOP] + a.node_i.shape[0] - a.meta[M_N_NODES]
     free_leaves = a.meta[M_FREE_LEAF_TOP] + a.leaf_s.shape[0] - a.meta[M_LEAF_HIGH]
     free_obs = a.meta[M_FREE_OBS_TOP] + a.obs.shape[0] - a.meta[M_OBS_HIGH]
-    obs_ok = free_obs >= 2 or a.obs.shape[0] >= p[P_MAX_OBS]
-    return a.meta[M_N_NODES] + 2 <= a.node_i.shape[0] and free_leaves >= 2 and obs_ok
+    obs_ok = free_obs >= need or a.obs.shape[0] >= p[P_MAX_OBS]
+    return free_nodes >= need and free_leaves >= need and obs_ok
 
 
 @njit(cache=True)
@@ -683,7 +739,7 @@ def learn_many(a, p, X, Y, ls_ids, weights, start: int) -> int:
     xv = np.empty(n_feat)
     yi = np.empty(Y.shape[1], dtype=np.int64)
     for i in range(start, X.shape[0]):
-        if not room_left(a, p):
+        if not room_left(a, p, 2):
             return i
         n = row_to_sparse(X[i], xi, xv)
         q = positives(Y[i], yi)

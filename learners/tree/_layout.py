@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from drift import _adwin_kernels as adwin
+
 # node_i columns (int64)
 N_FEATURE = 0  # split feature, -1 for a leaf
 N_LEFT = 1
@@ -59,7 +61,12 @@ M_ROOT = 5
 M_N_FEATURES = 6
 M_N_LABELS = 7
 M_N_SPLITS = 8
-M_N_COLS = 9
+M_FREE_NODE_TOP = 9
+M_N_ALTERNATES = 10  # adaptive: background subtrees started
+M_N_SWAPS = 11  # adaptive: background subtrees swapped in
+M_N_PRUNES = 12  # adaptive: background subtrees pruned
+M_MAX_DEPTH = 13  # deepest node ever made
+M_N_COLS = 14
 
 # totals entries (float64)
 T_WEIGHT = 0  # weight of every instance learned
@@ -81,7 +88,17 @@ P_CARD_THRESHOLD = 11
 P_ENTROPY_THRESHOLD = 12
 P_MAX_OBS = 13  # observer slots allowed by the memory cap
 P_LR_BIAS_RATE = 14
-P_COLS = 15
+P_ADWIN_DELTA = 15  # adaptive: confidence of each node's ADWIN on its Hamming loss
+P_DRIFT_WINDOW = 16  # adaptive: weight both trees need before the switch test
+P_SWITCH_SIGNIFICANCE = 17  # adaptive: significance of the switch test
+P_COLS = 18
+
+# each node's ADWIN (adaptive trees): river's defaults but the bucket levels fixed in advance
+ADWIN_CLOCK = 32
+ADWIN_MAX_BUCKETS = 5
+ADWIN_MIN_WINDOW = 5
+ADWIN_GRACE = 10
+ADWIN_LEVELS = 28  # holds windows of about 5 * 2**28 values
 
 # leaf prediction modes
 MODE_MC = 0
@@ -130,6 +147,10 @@ class TreeArrays(NamedTuple):
     ls_rows: np.ndarray  # bool [label sets, labels] the label set of each id
     free_leaf: np.ndarray  # int64 [leaves] stack of freed leaf slots
     free_obs: np.ndarray  # int64 [observer slots] stack of freed observer slots
+    free_node: np.ndarray  # int64 [nodes] stack of freed nodes
+    adw_fs: np.ndarray  # float64 [nodes, adwin.F_SIZE] each node's ADWIN scalars
+    adw_ist: np.ndarray  # int64 [nodes, adwin.I_HEAD + ADWIN_LEVELS]
+    adw_b: np.ndarray  # float64 [nodes, 2, ADWIN_LEVELS, ADWIN_MAX_BUCKETS + 1]
     meta: np.ndarray  # int64 [M_N_COLS]
 
 
@@ -165,6 +186,10 @@ def allocate(
         ls_rows=np.zeros((labelsets, lab), dtype=np.bool_),
         free_leaf=np.zeros(leaves, dtype=np.int64),
         free_obs=np.zeros(obs, dtype=np.int64),
+        free_node=np.zeros(nodes, dtype=np.int64),
+        adw_fs=np.zeros((nodes, adwin.F_SIZE)),
+        adw_ist=np.zeros((nodes, adwin.I_HEAD + ADWIN_LEVELS), dtype=np.int64),
+        adw_b=np.zeros((nodes, 2, ADWIN_LEVELS, ADWIN_MAX_BUCKETS + 1)),
         meta=np.zeros(M_N_COLS, dtype=np.int64),
     )
     a.obs_rng[:, :, 0] = np.inf

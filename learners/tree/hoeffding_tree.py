@@ -14,6 +14,7 @@ from learners.tree import _kernels as k
 from learners.tree._layout import (
     LEAF_MODES,
     M_FREE_LEAF_TOP,
+    M_FREE_NODE_TOP,
     M_FREE_OBS_TOP,
     M_LEAF_HIGH,
     M_N_FEATURES,
@@ -217,6 +218,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
             )
             self._xbuf = np.zeros(self._arrays.fstat.shape[0])
             self._update_memory_cap()
+            k.reset_node_drift(self._arrays, self._params, 0)
         return self._arrays
 
     def _update_memory_cap(self) -> None:
@@ -290,20 +292,37 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
             self._a.ls_rows[ls, positives] = True
         return ls
 
+    # the kernels that learn and predict (the adaptive tree has its own)
+    _learn_one_kernel = staticmethod(k.learn_one)
+    _learn_many_kernel = staticmethod(k.learn_many)
+    _predict_one_kernel = staticmethod(k.predict_one)
+    _predict_many_kernel = staticmethod(k.predict_many)
+
+    def _room_needed(self) -> int:
+        """Nodes and leaves that must be free before learning one instance."""
+        return 2
+
     def _ensure_room(self) -> None:
-        """Grow the node, leaf and observer arrays so that one more split fits."""
+        """Grow the node, leaf and observer arrays so that the next instance fits."""
         a = self._a
-        if k.room_left(a, self._params):
+        need = self._room_needed()
+        if k.room_left(a, self._params, need):
             return
         nodes = a.node_i.shape[0]
-        if a.meta[M_N_NODES] + 2 > nodes:
+        if a.meta[M_FREE_NODE_TOP] + nodes - a.meta[M_N_NODES] < need:
+            cap = 2 * nodes + need
             self._replace(
-                node_i=_grown(a.node_i, 0, 2 * nodes, -1), node_f=_grown(a.node_f, 0, 2 * nodes)
+                node_i=_grown(a.node_i, 0, cap, -1),
+                node_f=_grown(a.node_f, 0, cap),
+                free_node=_grown(a.free_node, 0, cap),
+                adw_fs=_grown(a.adw_fs, 0, cap),
+                adw_ist=_grown(a.adw_ist, 0, cap),
+                adw_b=_grown(a.adw_b, 0, cap),
             )
         a = self._a
         leaves = a.leaf_s.shape[0]
-        if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < 2:
-            cap = 2 * leaves
+        if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < need:
+            cap = 2 * leaves + need
             self._replace(
                 leaf_s=_grown(a.leaf_s, 0, cap),
                 leaf_lab=_grown(a.leaf_lab, 0, cap),
@@ -319,8 +338,8 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         a = self._a
         slots = a.obs.shape[0]
         max_obs = int(self._params[P_MAX_OBS])
-        if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < 2 and slots < max_obs:
-            cap = min(2 * slots, max_obs)
+        if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < need and slots < max_obs:
+            cap = min(2 * slots + need, max_obs)
             self._replace(
                 obs=_grown(a.obs, 0, cap),
                 obs_rng=_grown(a.obs_rng, 0, cap),
@@ -388,7 +407,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         ymask[yi] = True
         xbuf = self._xbuf
         xbuf[xi] = xv
-        k.learn_one(a, self._params, xi, xv, yi, ymask, ls_id, self._weight(w), xbuf)
+        self._learn_one_kernel(a, self._params, xi, xv, yi, ymask, ls_id, self._weight(w), xbuf)
         xbuf[xi] = 0.0
 
     def _proba(self, x: dict[Hashable, Any]) -> np.ndarray:
@@ -397,7 +416,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         out = np.zeros(a.leaf_lab.shape[1])
         xbuf = self._xbuf
         xbuf[xi] = xv
-        k.predict_one(a, self._params, xi, xv, xbuf, out)
+        self._predict_one_kernel(a, self._params, xi, xv, xbuf, out)
         xbuf[xi] = 0.0
         return out[: len(self._labels)]
 
@@ -470,7 +489,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         start = 0
         while start < Xi.shape[0]:
             self._ensure_room()
-            start = k.learn_many(self._a, self._params, Xi, Yi, ls_ids, weights, start)
+            start = self._learn_many_kernel(self._a, self._params, Xi, Yi, ls_ids, weights, start)
 
     def predict_proba_many(
         self,
@@ -490,7 +509,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
             np.float64,
         )
         out = np.zeros((X.shape[0], self._a.leaf_lab.shape[1]))
-        k.predict_many(self._a, self._params, Xi, out)
+        self._predict_many_kernel(self._a, self._params, Xi, out)
         return out[:, :n_labels]
 
     def predict_many(
