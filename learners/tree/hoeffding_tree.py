@@ -367,9 +367,11 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         except (TypeError, ValueError):
             x = self._one_hot(x)
             xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
-        if learn and not self._features.keys() >= x.keys():
+        known = self._features.keys() >= x.keys()
+        if learn and not known:
             self._add_features([f for f in x if f not in self._features])
-        if learn:
+            known = True
+        if known:
             xi = np.fromiter(map(self._features.__getitem__, x), dtype=np.int64, count=len(x))
         else:
             xi = np.fromiter((self._features.get(f, -1) for f in x), dtype=np.int64, count=len(x))
