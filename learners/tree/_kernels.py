@@ -28,7 +28,7 @@ from learners.tree._layout import (
     C_TOTAL,
     L_DISTINCT,
     L_EMPTY,
-    L_ERR_LR,
+    L_ERR_LR_FAST,
     L_KNN_N,
     L_KNN_POS,
     L_LAST_ATTEMPT,
@@ -37,8 +37,11 @@ from learners.tree._layout import (
     L_OBS,
     L_TP_KNN,
     L_TP_LR,
+    L_TP_LR_FAST,
     L_TP_MC,
     L_WEIGHT,
+    LR_FAST,
+    LR_STEADY,
     M_FREE_LEAF_TOP,
     M_FREE_NODE_TOP,
     M_FREE_OBS_TOP,
@@ -79,6 +82,7 @@ from learners.tree._layout import (
     P_KNN_K,
     P_LEAF_MODE,
     P_LR_BIAS_RATE,
+    P_LR_FAST_FACTOR,
     P_LR_RATE,
     P_MAX_DEPTH,
     P_MAX_OBS,
@@ -325,10 +329,11 @@ def _scaled_row(a, xi, xv):
 
 
 @njit(cache=True)
-def _lr_logit(a, m: int, lab: int, xi, xs) -> float:
-    z = a.lr_b[m, lab]
+def _lr_logit(a, m: int, v: int, lab: int, xi, xs) -> float:
+    z = a.lr_b[m, v, lab]
+    w = a.lr_w[m, v, lab]
     for k in range(xi.shape[0]):
-        z += a.lr_w[m, lab, xi[k]] * xs[k]
+        z += w[xi[k]] * xs[k]
     return z
 
 
@@ -341,20 +346,21 @@ def _sigmoid(z: float) -> float:
 
 
 @njit(cache=True)
-def _lr_update(a, m: int, xi, xs, ymask, n_labels: int, rate: float, brate: float) -> None:
+def _lr_update(a, m: int, v: int, xi, xs, ymask, n_labels: int, rate: float, brate: float) -> None:
     """Normalised SGD on the log loss: the step shrinks with the instance's squared norm."""
     sq = 1.0
     for k in range(xi.shape[0]):
         sq += xs[k] * xs[k]
     wrate = rate / sq
     for lab in range(n_labels):
-        g = _sigmoid(_lr_logit(a, m, lab, xi, xs)) - (1.0 if ymask[lab] else 0.0)
+        g = _sigmoid(_lr_logit(a, m, v, lab, xi, xs)) - (1.0 if ymask[lab] else 0.0)
         if g == 0.0:
             continue
         step = wrate * g
-        a.lr_b[m, lab] -= brate * g
+        a.lr_b[m, v, lab] -= brate * g
+        w = a.lr_w[m, v, lab]
         for k in range(xi.shape[0]):
-            a.lr_w[m, lab, xi[k]] -= step * xs[k]
+            w[xi[k]] -= step * xs[k]
 
 
 @njit(cache=True)
@@ -400,8 +406,10 @@ def _score_predictors(a, p, m: int, xi, xv, ymask, n_labels: int) -> None:
     if a.leaf_s[m, L_KNN_N] > 0.0:
         _predict_knn(a, p, m, xi, xv, n_labels, out)
     _tally(a, m, L_TP_KNN, out, ymask, n_labels)
-    _predict_lr(a, p, m, xi, xv, n_labels, out)
+    _predict_lr(a, p, m, LR_STEADY, xi, xv, n_labels, out)
     _tally(a, m, L_TP_LR, out, ymask, n_labels)
+    _predict_lr(a, p, m, LR_FAST, xi, xv, n_labels, out)
+    _tally(a, m, L_TP_LR_FAST, out, ymask, n_labels)
 
 
 @njit(cache=True)
@@ -447,7 +455,11 @@ def learn_at_leaf(a, p, node: int, xi, xv, yi, ymask, ls_id: int, w: float) -> N
         _knn_push(a, m, xi, xv, yi)
     if mode == MODE_LR or mode == MODE_ADAPTIVE or mode == MODE_BEST:
         xs = _scaled_row(a, xi, xv)
-        _lr_update(a, m, xi, xs, ymask, n_labels, p[P_LR_RATE], p[P_LR_BIAS_RATE])
+        rate, brate = p[P_LR_RATE], p[P_LR_BIAS_RATE]
+        _lr_update(a, m, LR_STEADY, xi, xs, ymask, n_labels, rate, brate)
+        if mode == MODE_BEST:
+            fast = p[P_LR_FAST_FACTOR]
+            _lr_update(a, m, LR_FAST, xi, xs, ymask, n_labels, fast * rate, fast * brate)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -629,7 +641,7 @@ def _split_leaf(a, p, node: int, f: int, t: float, left_w) -> None:
             a.leaf_lab[mm, lab] = min(max(v, 0.0), frac_w)
         # predictors start from the parent's: logistic weights and predictor errors copied,
         # kNN window partitioned
-        a.leaf_s[mm, L_TP_MC : L_ERR_LR + 1] = a.leaf_s[m, L_TP_MC : L_ERR_LR + 1]
+        a.leaf_s[mm, L_TP_MC : L_ERR_LR_FAST + 1] = a.leaf_s[m, L_TP_MC : L_ERR_LR_FAST + 1]
         a.lr_w[mm] = a.lr_w[m]
         a.lr_b[mm] = a.lr_b[m]
 
@@ -812,10 +824,10 @@ def _predict_knn(a, p, m: int, xi, xv, n_labels: int, out) -> None:
 
 
 @njit(cache=True)
-def _predict_lr(a, p, m: int, xi, xv, n_labels: int, out) -> None:
+def _predict_lr(a, p, m: int, v: int, xi, xv, n_labels: int, out) -> None:
     xs = _scaled_row(a, xi, xv)
     for lab in range(n_labels):
-        out[lab] = _sigmoid(_lr_logit(a, m, lab, xi, xs))
+        out[lab] = _sigmoid(_lr_logit(a, m, v, lab, xi, xs))
 
 
 @njit(cache=True)
@@ -867,6 +879,7 @@ def predict_leaf(a, p, node: int, xi, xv, xbuf, out) -> None:
     m = a.node_i[node, N_LEAF]
     n_labels = a.meta[M_N_LABELS]
     mode = int(p[P_LEAF_MODE])
+    variant = LR_STEADY
     if a.leaf_s[m, L_WEIGHT] <= 0.0 and a.leaf_s[m, L_KNN_N] <= 0.0:
         out[:n_labels] = 0.0
         return
@@ -878,6 +891,10 @@ def predict_leaf(a, p, node: int, xi, xv, xbuf, out) -> None:
             loss = _f1_loss(a, m, L_TP_KNN)
         if _f1_loss(a, m, L_TP_LR) < loss:
             mode = MODE_LR
+            loss = _f1_loss(a, m, L_TP_LR)
+        if _f1_loss(a, m, L_TP_LR_FAST) < loss:
+            mode = MODE_LR
+            variant = LR_FAST
     elif mode == MODE_ADAPTIVE:
         if a.leaf_s[m, L_DISTINCT] == 1.0 or a.leaf_s[m, L_KNN_N] <= 0.0:
             mode = MODE_MC
@@ -896,7 +913,7 @@ def predict_leaf(a, p, node: int, xi, xv, xbuf, out) -> None:
         else:
             _predict_mc(a, m, n_labels, out)
     elif mode == MODE_LR:
-        _predict_lr(a, p, m, xi, xv, n_labels, out)
+        _predict_lr(a, p, m, variant, xi, xv, n_labels, out)
     elif mode == MODE_NB:
         _predict_nb(a, p, m, xbuf, n_labels, out)
 

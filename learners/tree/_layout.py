@@ -49,7 +49,14 @@ L_TP_KNN = 11
 L_ERR_KNN = 12
 L_TP_LR = 13
 L_ERR_LR = 14
-L_COLS = 15
+L_TP_LR_FAST = 15
+L_ERR_LR_FAST = 16
+L_COLS = 17
+
+# the leaves' logistic regressions: the steady one, and (in "best" mode) a fast one whose steps
+# are P_LR_FAST_FACTOR times larger, for streams that change quickly or sparse features
+LR_STEADY = 0
+LR_FAST = 1
 
 # meta entries (int64)
 M_N_NODES = 0
@@ -91,7 +98,8 @@ P_LR_BIAS_RATE = 14
 P_ADWIN_DELTA = 15  # adaptive: confidence of each node's ADWIN on its Hamming loss
 P_DRIFT_WINDOW = 16  # adaptive: weight both trees need before the switch test
 P_SWITCH_SIGNIFICANCE = 17  # adaptive: significance of the switch test
-P_COLS = 18
+P_LR_FAST_FACTOR = 18
+P_COLS = 19
 
 # each node's ADWIN (adaptive trees): river's defaults but the bucket levels fixed in advance
 ADWIN_CLOCK = 32
@@ -140,8 +148,8 @@ class TreeArrays(NamedTuple):
     knn_x: np.ndarray  # float32 [leaves, window, features]
     knn_y: np.ndarray  # bool [leaves, window, labels]
     knn_sq: np.ndarray  # float64 [leaves, window] squared norms of the window rows
-    lr_w: np.ndarray  # float64 [leaves, labels, features]
-    lr_b: np.ndarray  # float64 [leaves, labels]
+    lr_w: np.ndarray  # float64 [leaves, 2, labels, features] (steady and fast)
+    lr_b: np.ndarray  # float64 [leaves, 2, labels]
     fstat: np.ndarray  # float64 [features, 3] running (w, mean, M2) of each present feature
     totals: np.ndarray  # float64 [T_COLS] tree-wide totals
     ls_rows: np.ndarray  # bool [label sets, labels] the label set of each id
@@ -179,8 +187,8 @@ def allocate(
         knn_x=np.zeros((leaves, knn_window, f), dtype=np.float32),
         knn_y=np.zeros((leaves, knn_window, lab), dtype=np.bool_),
         knn_sq=np.zeros((leaves, knn_window)),
-        lr_w=np.zeros((leaves, lab, f)),
-        lr_b=np.zeros((leaves, lab)),
+        lr_w=np.zeros((leaves, 2, lab, f)),
+        lr_b=np.zeros((leaves, 2, lab)),
         fstat=np.zeros((f, 3)),
         totals=np.zeros(T_COLS),
         ls_rows=np.zeros((labelsets, lab), dtype=np.bool_),
