@@ -16,8 +16,11 @@ learns.
 
 from __future__ import annotations
 
+import gc
 import itertools
+import sys
 import time
+import types
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -35,6 +38,7 @@ __all__ = [
     "evaluate",
     "gain_over",
     "iter_prequential",
+    "model_size",
 ]
 
 REFERENCE_LEARNER = "no-change"
@@ -135,7 +139,7 @@ class _Run:
         return [frozenset(label for label, on in p.items() if on) for p in predictions]
 
     def sample_memory(self) -> None:
-        self.memory_bytes = int(self.model._raw_memory_usage)  # noqa: SLF001 (river's own walk)
+        self.memory_bytes = model_size(self.model)
         self.peak_bytes = max(self.peak_bytes, self.memory_bytes)
 
     def snapshot(self) -> LearnerSnapshot:
@@ -146,6 +150,28 @@ class _Run:
             metrics=self.full.get(),
             window_metrics=self.window.get(),
         )
+
+
+def model_size(model: object) -> int:
+    """Bytes held by a model's object graph (a NumPy array counts its buffer once).
+
+    The walk of river's `_raw_memory_usage`, except that river adds `nbytes` to the size of
+    every array, counting the buffer of an array that owns it twice.
+    """
+    skip = (type, types.ModuleType, types.FunctionType)
+    seen: set[int] = set()
+    size = 0
+    pending: list[Any] = [model]
+    while pending:
+        fresh = []
+        for obj in pending:
+            if isinstance(obj, skip) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            size += sys.getsizeof(obj)
+            fresh.append(obj)
+        pending = gc.get_referents(*fresh)
+    return size
 
 
 def iter_prequential(
