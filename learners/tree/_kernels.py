@@ -28,14 +28,15 @@ from learners.tree._layout import (
     C_TOTAL,
     L_DISTINCT,
     L_EMPTY,
-    L_ERR_LR_FAST,
     L_KNN_N,
     L_KNN_POS,
     L_LAST_ATTEMPT,
+    L_LAST_LS,
     L_N_LABELSETS,
     L_NODE,
     L_OBS,
     L_TP_KNN,
+    L_TP_LAST,
     L_TP_LR,
     L_TP_LR_FAST,
     L_TP_MC,
@@ -56,6 +57,7 @@ from learners.tree._layout import (
     MODE_ADAPTIVE,
     MODE_BEST,
     MODE_KNN,
+    MODE_LAST,
     MODE_LR,
     MODE_MC,
     MODE_NB,
@@ -410,6 +412,8 @@ def _score_predictors(a, p, m: int, xi, xv, ymask, n_labels: int) -> None:
     _tally(a, m, L_TP_LR, out, ymask, n_labels)
     _predict_lr(a, p, m, LR_FAST, xi, xv, n_labels, out)
     _tally(a, m, L_TP_LR_FAST, out, ymask, n_labels)
+    _predict_last(a, m, n_labels, out)
+    _tally(a, m, L_TP_LAST, out, ymask, n_labels)
 
 
 @njit(cache=True)
@@ -460,6 +464,7 @@ def learn_at_leaf(a, p, node: int, xi, xv, yi, ymask, ls_id: int, w: float) -> N
         if mode == MODE_BEST:
             fast = p[P_LR_FAST_FACTOR]
             _lr_update(a, m, LR_FAST, xi, xs, ymask, n_labels, fast * rate, fast * brate)
+    a.leaf_s[m, L_LAST_LS] = ls_id + 1  # after the predictors were tested
 
 
 # ----------------------------------------------------------------------------------------------
@@ -641,7 +646,7 @@ def _split_leaf(a, p, node: int, f: int, t: float, left_w) -> None:
             a.leaf_lab[mm, lab] = min(max(v, 0.0), frac_w)
         # predictors start from the parent's: logistic weights and predictor errors copied,
         # kNN window partitioned
-        a.leaf_s[mm, L_TP_MC : L_ERR_LR_FAST + 1] = a.leaf_s[m, L_TP_MC : L_ERR_LR_FAST + 1]
+        a.leaf_s[mm, L_TP_MC : L_LAST_LS + 1] = a.leaf_s[m, L_TP_MC : L_LAST_LS + 1]
         a.lr_w[mm] = a.lr_w[m]
         a.lr_b[mm] = a.lr_b[m]
 
@@ -781,6 +786,18 @@ def _predict_mc(a, m: int, n_labels: int, out) -> None:
 
 
 @njit(cache=True)
+def _predict_last(a, m: int, n_labels: int, out) -> None:
+    """The label set last seen at the leaf (the leaf's own no-change)."""
+    last = int(a.leaf_s[m, L_LAST_LS]) - 1
+    if last < 0:
+        _predict_mc(a, m, n_labels, out)
+        return
+    row = a.ls_rows[last]
+    for lab in range(n_labels):
+        out[lab] = 1.0 if row[lab] else 0.0
+
+
+@njit(cache=True)
 def _predict_knn(a, p, m: int, xi, xv, n_labels: int, out) -> None:
     """Label-combination kNN over the leaf's window: neighbours vote with weight 1/distance."""
     n = int(a.leaf_s[m, L_KNN_N])
@@ -895,6 +912,9 @@ def predict_leaf(a, p, node: int, xi, xv, xbuf, out) -> None:
         if _f1_loss(a, m, L_TP_LR_FAST) < loss:
             mode = MODE_LR
             variant = LR_FAST
+            loss = _f1_loss(a, m, L_TP_LR_FAST)
+        if a.leaf_s[m, L_LAST_LS] > 0 and _f1_loss(a, m, L_TP_LAST) < loss:
+            mode = MODE_LAST
     elif mode == MODE_ADAPTIVE:
         if a.leaf_s[m, L_DISTINCT] == 1.0 or a.leaf_s[m, L_KNN_N] <= 0.0:
             mode = MODE_MC
@@ -916,6 +936,8 @@ def predict_leaf(a, p, node: int, xi, xv, xbuf, out) -> None:
         _predict_lr(a, p, m, variant, xi, xv, n_labels, out)
     elif mode == MODE_NB:
         _predict_nb(a, p, m, xbuf, n_labels, out)
+    elif mode == MODE_LAST:
+        _predict_last(a, m, n_labels, out)
 
 
 @njit(cache=True)

@@ -51,7 +51,10 @@ L_TP_LR = 13
 L_ERR_LR = 14
 L_TP_LR_FAST = 15
 L_ERR_LR_FAST = 16
-L_COLS = 17
+L_TP_LAST = 17  # the label set last seen at the leaf, as a predictor
+L_ERR_LAST = 18
+L_LAST_LS = 19  # its id (+1; 0 before any)
+L_COLS = 20
 
 # the leaves' logistic regressions: the steady one, and (in "best" mode) a fast one whose steps
 # are P_LR_FAST_FACTOR times larger, for streams that change quickly or sparse features
@@ -115,6 +118,7 @@ MODE_LR = 2
 MODE_KNN = 3
 MODE_ADAPTIVE = 4
 MODE_BEST = 5
+MODE_LAST = 6
 LEAF_MODES = {
     "mc": MODE_MC,
     "nb": MODE_NB,
