@@ -97,8 +97,9 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         `"adaptive"` as MLHAT chooses: a pure leaf predicts its label set; a leaf under
         `cardinality_threshold` weight, or whose label-set entropy is under
         `entropy_threshold`, uses kNN; other leaves use logistic regression. `"best"` (the
-        default) tests the majority label set, kNN and logistic regression on each instance
-        before learning it and predicts with the one of best faded micro-F1 at that leaf.
+        default) tests five predictors on each instance before learning it — the majority label
+        set, kNN, a steady and a fast (10x steps) logistic regression, and the label set last
+        seen at the leaf — and predicts with the one of best faded micro-F1 at that leaf.
     knn_neighbors
         Neighbours that vote (by inverse distance) in kNN leaves.
     knn_window

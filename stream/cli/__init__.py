@@ -24,11 +24,17 @@ def cli(verbose: int) -> None:
 
 def _register_commands() -> None:
     from stream.cli.evaluate import evaluate_command
+    from stream.cli.inspect import inspect_command
     from stream.cli.listing import datasets_command, learners_command
+    from stream.cli.produce import produce_command
+    from stream.cli.serve import serve_command
 
     cli.add_command(evaluate_command)
     cli.add_command(learners_command)
     cli.add_command(datasets_command)
+    cli.add_command(serve_command)
+    cli.add_command(produce_command)
+    cli.add_command(inspect_command)
 
 
 _register_commands()

@@ -1,0 +1,224 @@
+"""The service's messages (DESIGN.md §3): decode and validate inputs, encode predictions.
+
+An input message is UTF-8 JSON, `{"id": str | int (optional), "x": {feature: value},
+"y": [label, ...] | null (optional)}`:
+
+- `x` maps feature names to numbers. A string is a nominal category (river's convention, also
+  what `ihomer produce` sends for nominal attributes); `null` means missing, like an absent key.
+  Booleans, lists, objects and non-finite numbers are refused.
+- `y` lists the labels that are on (strings or integers; duplicates count once). A message
+  without `y`, or with `"y": null`, is only predicted; `"y": []` is labelled with no label on.
+- Other top-level fields are ignored, so producers may add their own (timestamps, sources).
+- With a fixed feature set (`features`), a feature outside it is refused (`unknown-feature`):
+  the learner would otherwise grow silently on a producer's typo. Without one (the default),
+  new features are welcome, as in river.
+
+Every refusal is an `InvalidMessage` with a short `reason` code (for the dead-letter headers
+and the metrics' labels) and a human `detail`.
+
+A prediction is `{"id", "labels": [...], "scores": {label: p}, "model_version"}`: `labels` are
+the labels predicted on, `scores` the probability of every label the model knows (JSON object
+keys are strings, so an integer label is a string there) and `model_version` the number of
+labelled instances the model had learned when it predicted.
+
+Examples
+--------
+>>> codec = MessageCodec()
+>>> codec.decode(b'{"id": 7, "x": {"a": 1.5, "b": null}, "y": ["l1", "l1", 3]}')
+Event(id=7, x={'a': 1.5}, y=('l1', 3))
+>>> codec.decode(b'{"x": {"a": true}}')
+Traceback (most recent call last):
+...
+stream.service.messages.InvalidMessage: bad-feature-value: x['a'] is a bool, not a number
+>>> encode_prediction(7, ["l1"], {"l1": 0.75, 3: 0.25}, 120)
+b'{"id":7,"labels":["l1"],"scores":{"l1":0.75,"3":0.25},"model_version":120}'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "REASONS",
+    "Event",
+    "InvalidMessage",
+    "MessageCodec",
+    "encode_prediction",
+]
+
+REASONS: dict[str, str] = {
+    "empty": "a message without a value (a tombstone)",
+    "too-large": "larger than the maximum message size",
+    "not-utf8": "bytes that are not UTF-8",
+    "invalid-json": "not valid JSON (NaN and Infinity are not JSON)",
+    "not-an-object": "the JSON value is not an object",
+    "bad-id": "id is not a string or an integer",
+    "bad-x": "x is missing or not an object",
+    "bad-feature-value": "a feature value is not a number (or a nominal string)",
+    "unknown-feature": "a feature outside the fixed feature set",
+    "bad-y": "y is not a list (or null)",
+    "bad-label": "a label is not a string or an integer",
+}
+"""Every refusal reason, with what it means."""
+
+DEFAULT_MAX_BYTES = 1_048_576
+
+
+class InvalidMessage(ValueError):
+    """A message that cannot be decoded or validated.
+
+    Parameters
+    ----------
+    reason
+        A short code, one of `REASONS`.
+    detail
+        What exactly is wrong, for people.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One decoded message: its id, features and (when labelled) the labels that are on."""
+
+    id: str | int | None
+    x: dict[str, float | str]
+    y: tuple[str | int, ...] | None = None
+
+    @property
+    def labelled(self) -> bool:
+        return self.y is not None
+
+
+_NUMBERS = frozenset({float, int})
+
+
+def _is_float(value: Any) -> bool:
+    return type(value) is float
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+class MessageCodec:
+    """Decode and validate input messages.
+
+    Parameters
+    ----------
+    max_bytes
+        Larger messages are refused (`too-large`) before they are decoded.
+    features
+        The fixed feature set, if any: other feature names are refused (`unknown-feature`).
+    nominal
+        Accept strings as nominal feature values. When False, only numbers are.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        features: Collection[str] | None = None,
+        nominal: bool = True,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.features = None if features is None else frozenset(features)
+        self.nominal = nominal
+
+    def decode(self, value: bytes | None) -> Event:
+        """The event in a message's value, or `InvalidMessage`."""
+        if value is None:
+            raise InvalidMessage("empty", "the message has no value")
+        if len(value) > self.max_bytes:
+            raise InvalidMessage("too-large", f"{len(value)} bytes > {self.max_bytes}")
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMessage("not-utf8", str(exc)) from None
+        try:
+            doc = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidMessage("invalid-json", str(exc)[:200]) from None
+        return self.validate(doc)
+
+    def validate(self, doc: Any) -> Event:
+        """The event in an already parsed JSON document, or `InvalidMessage`."""
+        if type(doc) is not dict:
+            raise InvalidMessage("not-an-object", f"the message is a JSON {_kind(doc)}")
+        ident = doc.get("id")
+        if ident is not None and type(ident) not in (str, int):
+            raise InvalidMessage("bad-id", f"id is a {_kind(ident)}")
+        return Event(ident, self._features(doc.get("x")), self._labels(doc.get("y")))
+
+    def _features(self, x: Any) -> dict[str, float | str]:
+        if type(x) is not dict:
+            raise InvalidMessage("bad-x", "x is missing" if x is None else f"x is a {_kind(x)}")
+        kinds = set(map(type, x.values()))
+        if kinds <= _NUMBERS and (
+            float not in kinds or all(map(math.isfinite, filter(_is_float, x.values())))
+        ):
+            kinds.clear()  # the common case, checked at C speed: finite numbers only
+        clean = True
+        for name, v in x.items() if kinds else ():
+            t = type(v)
+            if t is float:
+                if not math.isfinite(v):  # only reachable through validate(), not decode()
+                    raise InvalidMessage("bad-feature-value", f"x[{name!r}] is {v}")
+            elif t is not int and not (t is str and self.nominal):
+                if v is None:
+                    clean = False
+                    continue
+                raise InvalidMessage(
+                    "bad-feature-value", f"x[{name!r}] is a {_kind(v)}, not a number"
+                )
+        if self.features is not None and not self.features.issuperset(x):
+            unknown = sorted(set(x) - self.features)
+            shown = ", ".join(repr(n) for n in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise InvalidMessage("unknown-feature", f"unknown feature(s) {shown}")
+        if clean:
+            return x
+        return {name: v for name, v in x.items() if v is not None}
+
+    @staticmethod
+    def _labels(y: Any) -> tuple[str | int, ...] | None:
+        if y is None:
+            return None
+        if type(y) is not list:
+            raise InvalidMessage("bad-y", f"y is a {_kind(y)}, not a list")
+        for label in y:
+            if type(label) not in (str, int):
+                raise InvalidMessage("bad-label", f"label {label!r} is a {_kind(label)}")
+        return tuple(dict.fromkeys(y))
+
+
+def encode_prediction(
+    ident: str | int | None,
+    labels: Iterable[Hashable],
+    scores: Mapping[Hashable, float],
+    model_version: int,
+) -> bytes:
+    """The prediction message for one event (see the module docstring)."""
+    named = {label if type(label) is str else str(label): p for label, p in scores.items()}
+    doc: dict[str, Any] = {
+        "id": ident,
+        "labels": list(labels),
+        "scores": named,
+        "model_version": model_version,
+    }
+    try:
+        return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError:  # a learner gave a non-finite score: JSON has no NaN, send null
+        doc["scores"] = {k: p if math.isfinite(p) else None for k, p in named.items()}
+        return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
