@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from learners.tree.adaptive_tree import MultiLabelHoeffdingAdaptiveTree
-from learners.tree.hoeffding_tree import MultiLabelHoeffdingTree
+from pathlib import Path
+
+import drift
+from learners._jit_cache import drop_stale_cache
+
+_HERE = Path(__file__).parent
+drop_stale_cache(
+    [_HERE / "_kernels.py", _HERE / "_adaptive.py"],
+    [
+        _HERE / "_kernels.py",
+        _HERE / "_adaptive.py",
+        Path(drift.__file__).parent / "_adwin_kernels.py",
+    ],
+)
+
+from learners.tree.adaptive_tree import MultiLabelHoeffdingAdaptiveTree  # noqa: E402
+from learners.tree.hoeffding_tree import MultiLabelHoeffdingTree  # noqa: E402
 
 __all__ = ["MultiLabelHoeffdingAdaptiveTree", "MultiLabelHoeffdingTree"]
