@@ -23,11 +23,13 @@ the results are the same doubles. What differs is when and how often:
 * `ln(2 ln(width) / delta)` and `variance / width` are hoisted out of the loop over cut points
   (river recomputes them per cut; the loop does not change their inputs).
 * A cut point is only evaluated with river's formula when a test made of multiplications cannot
-  rule it out (`_detect_change`). The test bounds `|mean(W0) - mean(W1)|` from above, adding
-  1e-12 of the sum of absolute totals times the width (the rounding errors involved are below
-  1e-15 of it), and one of the two terms of river's threshold from below, with a relative slack
-  of 1e-9 (rounding: below 1e-15); it is used only where no product overflows or underflows.
-  So it never rules out a cut that river's formula accepts.
+  rule it out (`_detect_change`). The test bounds `|mean(W0) - mean(W1)| n0 n1` from above by
+  `|u0 n1 - u1 n0|` plus 1e-12 of `(|u0| + |u1|)` times twice the width (the rounding errors
+  involved, given river's own `u0` and `u1`, are below 1e-15 of it), and one of the two terms of
+  river's threshold from below, with a relative slack of 1e-9 (rounding: below 1e-15); it is
+  used only where no product overflows or underflows. So it never rules out a cut that river's
+  formula accepts. It costs a dozen operations per cut and runs before the test of the
+  sub-window lengths (it is harmless on the cuts that this test then skips).
 
 `run` (many values) and `update_one` (one value, no allocation: `_absorb_one` is river's
 insertion as written) are the entry points; both can be called from other Numba kernels. Both
@@ -205,19 +207,21 @@ def _detect_change(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> bool:
         var_per_width = variance / width
         bound_coef = 2.0 / 3.0 * delta_prime
         # Screening constants. For every cut, with a = n0 - min_len + 1 and b = n1 - min_len + 1,
-        # river's m_recip is exactly (a + b) / (a b), and a + b = spread. Also
-        # |u0/n0 - u1/n1| = |u0 n1 - u1 n0| / (n0 n1), and both this product form and river's
-        # quotients are within `rounding` / (n0 n1) of the exact value.
+        # river's m_recip is exactly (a + b) / (a b) = spread / q with q = a b; let p = n0 n1.
+        # Also |u0/n0 - u1/n1| = |u0 n1 - u1 n0| / p, and both this product form and river's
+        # quotients are within rounding_coef (|u0| + |u1|) / p of the exact value; `gap` below
+        # adds that to |u0 n1 - u1 n0|. A cut is then ruled out when gap^2 q <= sqrt_coef p^2
+        # (below the square-root term) or gap q <= linear_coef p (below the linear term).
+        # For the cuts river tests (n0, n1 >= min_len, and n0, n1 >= 1), q <= p / shrink, so
+        # gap^2 <= shrink sqrt_coef p and gap <= shrink linear_coef are enough: they are the
+        # tests made, with `shrink` folded into the coefficients (1 unless min_len < 1).
         spread = width - 2.0 * (min_len - 1.0)
-        abs_sum = abs(total)
-        for level in range(n_levels):
-            for k in range(ist[I_HEAD + level]):
-                abs_sum += abs(buckets[0, level, k])
-        rounding = _ROUNDING * 2.0 * abs_sum * width
-        sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread
-        linear_coef = bound_coef * (1.0 - _SLACK) * spread
+        rounding_coef = _ROUNDING * 2.0 * width
+        shrink = 1.0 if min_len >= 1.0 else 1.0 / ((2.0 - min_len) * (2.0 - min_len))
+        sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread * shrink
+        linear_coef = bound_coef * (1.0 - _SLACK) * spread * shrink
         width_sq = width * width
-        # the bounds below then stay within (_TINY, _HUGE) for every cut with n0 n1 >= 1; a NaN
+        # the bounds then stay within (_TINY, _HUGE) for every cut with n0 n1 >= 1; a NaN
         # coefficient switches a screen off (every comparison with NaN is false)
         if not (_TINY < sqrt_coef and sqrt_coef * width_sq * width_sq < _HUGE):
             sqrt_coef = np.nan
@@ -238,15 +242,16 @@ def _detect_change(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> bool:
                 t = buckets[0, level, k]
                 u0 += t
                 u1 -= t
+                # screening: |u0/n0 - u1/n1| below one of the two terms of the threshold? (With
+                # max_buckets=1 the newest level can be empty, and a cut with n1 = 0 tested: the
+                # first test then holds only when gap = 0, where river's mean is NaN; the second
+                # is not made.)
+                gap = abs(u0 * n1 - u1 * n0) + rounding_coef * (abs(u0) + abs(u1))
+                if gap * gap <= sqrt_coef * (n0 * n1):
+                    continue
+                if gap <= linear_coef and n1 >= 1.0:
+                    continue
                 if not (n1 >= min_len and n0 >= min_len):
-                    continue
-                # screening: |u0/n0 - u1/n1| below one of the two terms of the threshold?
-                gap = abs(u0 * n1 - u1 * n0) + rounding
-                q = (n0 - min_len + 1.0) * (n1 - min_len + 1.0)
-                p = n0 * n1
-                if gap * gap * q <= sqrt_coef * p * p:
-                    continue
-                if gap * q <= linear_coef * p:
                     continue
                 # river's `evaluate_cut`
                 delta_mean = (u0 / n0) - (u1 / n1)
