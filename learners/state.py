@@ -539,7 +539,8 @@ class _Decoder:
     def array(self, name: Any) -> np.ndarray:
         if not isinstance(name, str) or name not in self.arrays:
             raise StateError(f"missing array {name!r}")
-        return self.arrays[name]
+        # a copy: the rebuilt object must not share memory with the dumped one's arrays
+        return np.array(self.arrays[name], copy=True)
 
     def seq(self, values: Any) -> list[Any]:
         if not isinstance(values, list):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from stream.prequential import Checkpoint
 
 __all__ = ["plot_curves"]
+
+# restructuring events of a learner, marked on its curve
+_EVENT_MARKERS = {"split": "v", "merge": "^", "global-drift": "X", "subtree-swap": "."}
 
 _DRIFT_COLOURS = {"concept": "tab:purple", "correlation": "tab:brown", "cardinality": "tab:olive"}
 
@@ -19,11 +24,13 @@ def plot_curves(
     title: str,
     window: int,
     drift_points: Sequence[tuple[int, str]] = (),
+    events: Mapping[str, Sequence[tuple[int, str]]] | None = None,
     metrics: Sequence[str] = ("micro_f1", "subset_accuracy"),
 ) -> None:
     """Save a PNG (or any format matplotlib knows by the suffix) of the windowed curves.
 
-    `drift_points` are `(instance index, kind)` pairs, drawn as dashed vertical lines.
+    `drift_points` are the stream's `(instance index, kind)` pairs, drawn as dashed vertical
+    lines; `events` are each learner's restructuring events, drawn as markers on its curve.
     """
     import matplotlib
 
@@ -38,7 +45,18 @@ def plot_curves(
         for name in names:
             ys = [cp.learners[name].window_metrics[metric] for cp in checkpoints]
             style = ":" if name in ("no-change", "majority") else "-"
-            ax.plot(xs, ys, style, label=name, linewidth=1.4)
+            (line,) = ax.plot(xs, ys, style, label=name, linewidth=1.4)
+            for at, kind in (events or {}).get(name, ()):
+                y_at = float(np.interp(at, xs, ys)) if xs else 0.0
+                ax.plot(
+                    at,
+                    y_at,
+                    _EVENT_MARKERS.get(kind, "o"),
+                    color=line.get_color(),
+                    markersize=6,
+                    markeredgecolor="black",
+                    markeredgewidth=0.5,
+                )
         kinds_seen: set[str] = set()
         for at, kind in drift_points:
             colour = _DRIFT_COLOURS.get(kind, "grey")
@@ -54,7 +72,13 @@ def plot_curves(
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     axes[0].set_title(title)
-    axes[-1].set_xlabel("instances")
+    if events and any(events.values()):
+        axes[-1].set_xlabel(
+            "instances   (markers on a curve: v cluster split, ^ merge, X global drift, "
+            ". subtree swap)"
+        )
+    else:
+        axes[-1].set_xlabel("instances")
     axes[0].legend(loc="lower left", fontsize="small", ncol=3, framealpha=0.85)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,6 +78,12 @@ def _output_path(value: str | None, option: str, suffixes: tuple[str, ...] = ())
     help="Sliding window of the curve's metrics.",
 )
 @click.option("--json", "json_path", default=None, help="Write the results as JSON here.")
+@click.option(
+    "--partitions",
+    "partitions_path",
+    default=None,
+    help="Write each learner's restructuring events (label partitions before/after) as JSON.",
+)
 @click.option("--csv", "csv_path", default=None, help="Write the windowed curve as CSV here.")
 @click.option(
     "--plot",
@@ -94,6 +101,7 @@ def evaluate_command(
     every: int | None,
     window: int,
     json_path: str | None,
+    partitions_path: str | None,
     csv_path: str | None,
     plot_path: str | None,
     quiet: bool,
@@ -111,6 +119,7 @@ def evaluate_command(
 
     json_out = _output_path(json_path, "--json")
     csv_out = _output_path(csv_path, "--csv")
+    partitions_out = _output_path(partitions_path, "--partitions")
     plot_out = _output_path(plot_path, "--plot", PLOT_SUFFIXES)
     label_list = _names(labels) or None
 
@@ -142,6 +151,11 @@ def evaluate_command(
     if csv_out:
         write_curve_csv(checkpoints, csv_out)
         click.echo(f"curve: {csv_out}", err=True)
+    events = {name: list(getattr(model, "events", [])) for name, model in learners.items()}
+    if partitions_out:
+        payload = {name: evs for name, evs in events.items() if hasattr(learners[name], "events")}
+        partitions_out.write_text(json.dumps(payload, indent=1, default=str) + "\n")
+        click.echo(f"partitions: {partitions_out}", err=True)
     if plot_out:
         from stream.plot import plot_curves
 
@@ -152,6 +166,7 @@ def evaluate_command(
             title=f"{schema.name}: prequential, windowed",
             window=window,
             drift_points=drift_points,
+            events={name: [(e["t"], e["kind"]) for e in evs] for name, evs in events.items()},
         )
         click.echo(f"plot: {plot_out}", err=True)
 

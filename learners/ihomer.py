@@ -1,0 +1,306 @@
+"""iHOMER: a hierarchy of multi-label trees over an online partition of the label space."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Hashable
+from typing import Any
+
+from drift import ADWIN
+from learners.base import MultiLabelLearner
+from learners.clustering import LabelClustering
+from learners.registry import register
+from learners.tree import MultiLabelHoeffdingAdaptiveTree
+
+__all__ = ["IHOMER"]
+
+Cluster = tuple[Hashable, ...]
+ROUTINGS = ("meta", "all")
+PARTITIONS = ("jaccard", "random", "single")
+
+
+class IHOMER(MultiLabelLearner):
+    """Incremental Hierarchy Of Multi-label classifiERs (Neves et al., ECAI 2025).
+
+    The label space is split online into disjoint clusters of co-occurring labels by an online
+    divisive-agglomerative clustering on the Jaccard distance between label streams
+    (`LabelClustering`); each cluster has its own multi-label Hoeffding adaptive tree (`mlhat`).
+    With `routing="meta"` (HOMER's scheme) a global tree predicts, for each cluster, its
+    meta-label (any of its labels on); a cluster's tree learns only the instances whose
+    meta-label is on and is asked only where the meta-label is predicted on, so the cost of an
+    instance grows with the clusters it touches, not with the number of labels. With
+    `routing="all"` every cluster's tree learns and predicts every instance.
+
+    Drift is handled at two levels. Locally, each tree replaces subtrees whose error drifts.
+    Globally, a change of the label partition (a split, or a merge when a cluster's diameter
+    grows past its parent's) restructures the ensemble: clusters whose label set is unchanged
+    keep their tree; a cluster split off an old one starts as a copy of its tree (`warm_start`),
+    other new clusters start empty; and an ADWIN on the ensemble's Hamming loss re-opens the
+    clustering (all labels in one cluster again) when the error rises.
+
+    Parameters
+    ----------
+    routing
+        `"meta"` or `"all"` (see above).
+    partition
+        `"jaccard"` (the online clustering), `"random"` (an ablation: whenever the clustering
+        changes, labels are dealt at random into clusters of the same sizes) or `"single"` (one
+        cluster: a single tree over all labels, plus the meta-tree when routing is `"meta"`).
+    n_min
+        Instances between the clustering's split and merge tests.
+    cluster_delta
+        Confidence of the clustering's Hoeffding bound.
+    warm_start
+        Start a cluster split off an old one from a copy of the old one's tree.
+    drift_delta
+        Confidence of the ensemble-level ADWIN; 0 disables the re-opening.
+    tree_params
+        Keyword arguments of every `MultiLabelHoeffdingAdaptiveTree`, as a tuple of
+        (name, value) pairs (immutable, as river's parameters must be); None for the defaults.
+    seed
+        Seed of the trees' bootstrap and of the random partitions.
+
+    Examples
+    --------
+    >>> from river import datasets, evaluate, metrics
+    >>> model = IHOMER(seed=1)
+    >>> evaluate.progressive_val_score(
+    ...     datasets.Yeast(), model, metrics.multioutput.MicroAverage(metrics.F1())
+    ... )
+    MicroAverage(F1): ...%
+    >>> len(model.partition) >= 1
+    True
+    """
+
+    def __init__(
+        self,
+        routing: str = "meta",
+        partition: str = "jaccard",
+        n_min: int = 200,
+        cluster_delta: float = 1e-3,
+        warm_start: bool = True,
+        drift_delta: float = 0.002,
+        tree_params: tuple[tuple[str, Any], ...] | None = None,
+        seed: int | None = 42,
+    ) -> None:
+        if routing not in ROUTINGS:
+            raise ValueError(f"routing must be one of {', '.join(ROUTINGS)}, not {routing!r}")
+        if partition not in PARTITIONS:
+            raise ValueError(f"partition must be one of {', '.join(PARTITIONS)}, not {partition!r}")
+        self.routing = routing
+        self.partition = partition
+        self.n_min = n_min
+        self.cluster_delta = cluster_delta
+        self.warm_start = warm_start
+        self.drift_delta = drift_delta
+        self.tree_params = tree_params
+        self.seed = seed
+        self._reset()
+
+    def _reset(self) -> None:
+        self._clustering = LabelClustering(n_min=self.n_min, delta=self.cluster_delta)
+        self._labels: dict[Hashable, None] = {}
+        self._clusters: list[Cluster] = []
+        self._cluster_of: dict[Hashable, int] = {}
+        self._models: list[MultiLabelHoeffdingAdaptiveTree] = []
+        self._meta = self._new_tree() if self.routing == "meta" else None
+        self._seen_version = -1
+        self._adwin = ADWIN(delta=self.drift_delta) if self.drift_delta > 0 else None
+        self._rng = random.Random(self.seed)  # noqa: S311 (shuffles labels, not secrets)
+        self._n = 0
+        self._events: list[dict[str, Any]] = []
+        self._cluster_events = 0
+        self._last_x: dict[Hashable, Any] | None = None
+        self._last_pred: dict[Hashable, bool] = {}
+        self._error_sum = 0.0
+        self._error_n = 0
+
+    def _new_tree(self) -> MultiLabelHoeffdingAdaptiveTree:
+        params = dict(self.tree_params or ())
+        params.setdefault("seed", self.seed)
+        return MultiLabelHoeffdingAdaptiveTree(**params)
+
+    # ------------------------------------------------------------------------------------------
+    # observability
+
+    @property
+    def clusters(self) -> list[Cluster]:
+        """The label clusters the trees are built on, in their current order."""
+        return list(self._clusters)
+
+    @property
+    def hierarchy(self) -> Any:
+        """The clustering's hierarchy (active and inactive clusters)."""
+        return self._clustering.hierarchy
+
+    def render(self) -> str:
+        """The clustering's hierarchy as indented text."""
+        return str(self._clustering.render())
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Restructuring history: dicts with `t`, `kind` and the clusters `before`/`after`.
+
+        Kinds: `split` and `merge` (the clustering; clusters given as label lists),
+        `global-drift` (the ensemble's ADWIN re-opened the clustering) and `subtree-swap` (a
+        cluster's tree replaced one of its subtrees).
+        """
+        return list(self._events)
+
+    # ------------------------------------------------------------------------------------------
+    # restructuring
+
+    def _sync_partition(self) -> None:
+        """Rebuild the ensemble when the clustering's partition changed."""
+        version = self._clustering.version
+        if version == self._seen_version and len(self._cluster_of) == len(self._labels):
+            return
+        self._seen_version = version
+        fresh = self._clustering.n_events - self._cluster_events
+        if fresh > 0:  # (the clustering keeps only its latest events)
+            for event in self._clustering.events[-fresh:]:
+                self._events.append(
+                    {
+                        "t": self._n,
+                        "kind": event["kind"],
+                        "before": event["before"],
+                        "after": event["after"],
+                    }
+                )
+        self._cluster_events = self._clustering.n_events
+        new = [tuple(c) for c in self._clustering.partition]
+        covered = {label for c in new for label in c}
+        missing = [label for label in self._labels if label not in covered]
+        if missing:  # labels the clustering has not placed yet get a cluster of their own
+            new.append(tuple(missing))
+        if self.partition == "single":
+            new = [tuple(label for c in new for label in c)]
+        elif self.partition == "random":
+            new = self._random_like(new)
+        self._restructure(new)
+
+    def _random_like(self, clusters: list[Cluster]) -> list[Cluster]:
+        labels = [label for c in clusters for label in c]
+        self._rng.shuffle(labels)
+        out, start = [], 0
+        for c in clusters:
+            out.append(tuple(labels[start : start + len(c)]))
+            start += len(c)
+        return out
+
+    def _restructure(self, new: list[Cluster]) -> None:
+        old = {frozenset(c): (c, m) for c, m in zip(self._clusters, self._models, strict=True)}
+        models = []
+        for cluster in new:
+            key = frozenset(cluster)
+            if key in old:
+                models.append(old[key][1])  # unchanged label set: the tree goes on
+                continue
+            parent = next((m for k, (_, m) in old.items() if key < k), None)
+            if parent is not None and self.warm_start:
+                models.append(copy.deepcopy(parent))  # a split child inherits the tree
+            else:
+                models.append(self._new_tree())
+        self._clusters = new
+        self._models = models
+        self._cluster_of = {label: i for i, c in enumerate(new) for label in c}
+
+    def _reopen(self) -> None:
+        before = self.clusters
+        self._events.append({"t": self._n, "kind": "global-drift", "before": before, "after": []})
+        self._clustering.reopen("global-drift")
+
+    # ------------------------------------------------------------------------------------------
+    # river API
+
+    def _predict_clusters(self, x: dict[Hashable, Any]) -> list[dict[Hashable, float]]:
+        """Per cluster: each label's probability of being on (0 where the cluster is gated off)."""
+        if self._meta is not None:
+            gate = self._meta.predict_proba_one(x)
+        out = []
+        for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
+            if self._meta is not None:
+                p_meta = gate.get(i, {}).get(True, 0.0)
+                if p_meta < 0.5:
+                    out.append(dict.fromkeys(cluster, 0.0))
+                    continue
+            else:
+                p_meta = 1.0
+            probas = model.predict_proba_one(x)
+            out.append({label: p_meta * probas.get(label, {}).get(True, 0.0) for label in cluster})
+        return out
+
+    def predict_proba_one(
+        self, x: dict[Hashable, Any], **kwargs: Any
+    ) -> dict[Hashable, dict[bool, float]]:
+        """P(label) = P(cluster's meta-label) x P(label | cluster on) (1 x ... with `all`)."""
+        probas: dict[Hashable, dict[bool, float]] = {}
+        for cluster in self._predict_clusters(x):
+            for label, p in cluster.items():
+                probas[label] = {False: 1.0 - p, True: p}
+        return probas
+
+    def predict_one(self, x: dict[Hashable, Any], **kwargs: Any) -> dict[Hashable, bool]:
+        """Labels of gated-on clusters whose own tree predicts them on."""
+        pred: dict[Hashable, bool] = {}
+        gate = self._meta.predict_one(x) if self._meta is not None else None
+        for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
+            if gate is not None and not gate.get(i, False):
+                pred.update(dict.fromkeys(cluster, False))
+                continue
+            inner = model.predict_one(x)
+            pred.update({label: inner.get(label, False) for label in cluster})
+        self._last_x, self._last_pred = dict(x), pred
+        return pred
+
+    def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], **kwargs: Any) -> None:
+        self._track_error(x, y)
+        self._labels.update(dict.fromkeys(y))
+        self._clustering.learn_one(y)
+        self._sync_partition()
+        on = {label for label, v in y.items() if v}
+        meta_y: dict[Hashable, bool] = {
+            i: any(label in on for label in c) for i, c in enumerate(self._clusters)
+        }
+        if self._meta is not None:
+            self._meta.learn_one(x, meta_y)
+        for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
+            if self._meta is not None and not meta_y[i]:
+                continue
+            swaps = model.n_swaps
+            model.learn_one(x, {label: label in on for label in cluster})
+            if model.n_swaps > swaps:
+                self._events.append(
+                    {"t": self._n, "kind": "subtree-swap", "before": [cluster], "after": [cluster]}
+                )
+        self._n += 1
+
+    def _track_error(self, x: dict[Hashable, Any], y: dict[Hashable, bool]) -> None:
+        """Feed the ensemble's Hamming loss on this instance to the global ADWIN.
+
+        A detected change re-opens the clustering when the recent error (what ADWIN keeps after
+        a detection) is above the mean error since the clustering was last opened.
+        """
+        if self._adwin is None or not self._clusters:
+            return
+        pred = self._last_pred if self._last_x == x else self.predict_one(x)
+        wrong = sum(pred.get(label, False) != y.get(label, False) for label in self._labels)
+        loss = wrong / max(len(self._labels), 1)
+        mean = self._error_sum / self._error_n if self._error_n else loss
+        self._error_sum += loss
+        self._error_n += 1
+        self._adwin.update(loss)
+        if self._adwin.drift_detected and self._adwin.estimation > mean:
+            self._reopen()
+            self._error_sum, self._error_n = 0.0, 0
+
+
+@register("ihomer", "iHOMER: Jaccard label clusters, one mlhat each, HOMER meta routing")
+def _ihomer() -> IHOMER:
+    return IHOMER()
+
+
+@register("ihomer-random", "ablation: iHOMER with random label clusters of the same sizes")
+def _ihomer_random() -> IHOMER:
+    return IHOMER(partition="random")

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from river import datasets
+
+from learners.ihomer import IHOMER
+from learners.reference import MajorityLabelSet
+from learners.registry import make
+from stream.metrics import MultiLabelMetrics
+from stream.sources.synth import Drift, MultiLabelSynth
+
+NO_BOOTSTRAP = (("bootstrap_sampling", False),)
+
+
+def prequential(model, stream) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    metrics = MultiLabelMetrics()
+    for x, y in stream:
+        predicted = model.predict_one(x)
+        model.learn_one(x, y)
+        metrics.update({k for k, v in y.items() if v}, {k for k, v in predicted.items() if v})
+    return metrics.get()
+
+
+@pytest.fixture(scope="module")
+def yeast() -> list:  # type: ignore[type-arg]
+    return list(datasets.Yeast())
+
+
+def test_usable_before_learning() -> None:
+    model = IHOMER()
+    assert model.predict_one({"a": 1.0}) == {}
+    assert model.predict_proba_one({"a": 1.0}) == {}
+    assert model.clusters == []
+
+
+@pytest.mark.parametrize("routing", ["meta", "all"])
+def test_learns_yeast(yeast: list, routing: str) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing=routing)
+    ours = prequential(model, yeast)
+    assert ours["micro_f1"] > prequential(MajorityLabelSet(), yeast)["micro_f1"] + 0.03
+    assert len(model.clusters) >= 2
+    labels = [label for c in model.clusters for label in c]
+    assert sorted(labels) == sorted(yeast[0][1])  # a disjoint partition of every label
+
+
+def test_partition_follows_the_generator_groups() -> None:
+    stream = MultiLabelSynth(n_instances=20_000, drifts=(Drift(10_000, "correlation"),), seed=42)
+    model = IHOMER(tree_params=NO_BOOTSTRAP)
+    prequential(model, stream)
+    kinds = [e["kind"] for e in model.events]
+    assert "split" in kinds
+    truth = {frozenset(g) for g in stream.groups_at(19_999)}
+    # each cluster is a union of true groups (small groups may be merged by the refinement)
+    for cluster in model.clusters:
+        covering = [g for g in truth if g & set(cluster)]
+        assert set().union(*covering) == set(cluster)
+
+
+def test_restructuring_keeps_warm_starts_and_cold_starts(yeast: list) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing="all", tree_params=NO_BOOTSTRAP)
+    for x, y in yeast[:400]:
+        model.learn_one(x, y)
+    labels = sorted(yeast[0][1])
+    whole, rest = tuple(labels[:6]), tuple(labels[6:])
+    model._restructure([whole, rest])
+    kept = model._models[1]
+    parent = model._models[0]
+    for x, y in yeast[400:600]:
+        model.learn_one(x, y)
+    model._restructure([whole[:3], whole[3:], rest])  # split the first, keep the other
+    assert model._models[2] is kept
+    child = model._models[0]
+    assert child is not parent
+    x = yeast[700][0]
+    assert child.predict_proba_one(x) == parent.predict_proba_one(x)  # warm: a copy
+    cold = IHOMER(routing="all", warm_start=False, tree_params=NO_BOOTSTRAP)
+    cold._labels = dict.fromkeys(labels)
+    cold._restructure([whole])
+    assert cold._models[0].predict_one(x) == {}
+
+
+def test_meta_routing_trains_a_cluster_only_on_its_instances(yeast: list) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing="meta", drift_delta=0, tree_params=NO_BOOTSTRAP)
+    labels = sorted(yeast[0][1])
+    model._labels = dict.fromkeys(labels)
+    model._restructure([tuple(labels[:2]), tuple(labels[2:])])
+    model._seen_version = model._clustering.version  # hold this partition
+    model._clustering.learn_one = lambda y: None  # type: ignore[method-assign]
+    for x, y in yeast[:500]:
+        model.learn_one(x, y)
+    first = model._models[0]._arrays
+    assert first is not None
+    expected = sum(any(y[label] for label in labels[:2]) for _, y in yeast[:500])
+    assert first.totals[0] == expected < 500
+
+
+def test_a_label_added_mid_stream(yeast: list) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing="all")
+    for i, (x, y) in enumerate(yeast[:1000]):
+        y = dict(y)
+        if i >= 300:
+            y["late"] = y["Class1"]
+        model.learn_one(x, y)
+    assert "late" in {label for c in model.clusters for label in c}
+    assert "late" in model.predict_one(yeast[1000][0])
+
+
+def test_random_partition_has_the_same_sizes(yeast: list) -> None:  # type: ignore[type-arg]
+    jaccard, random_ = IHOMER(seed=3), make("ihomer-random")
+    for x, y in yeast[:1500]:
+        jaccard.learn_one(x, y)
+        random_.learn_one(x, y)
+    assert sorted(map(len, jaccard.clusters)) == sorted(map(len, random_.clusters))
+
+
+def test_global_drift_reopens_the_clustering(yeast: list) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing="all", tree_params=NO_BOOTSTRAP)
+    for i, (x, y) in enumerate(itertools.chain(yeast, yeast)):
+        if i >= len(yeast):  # the label meanings flip: every prediction goes wrong
+            y = {label: not v for label, v in y.items()}
+        model.learn_one(x, y)
+    drifts = [e["t"] for e in model.events if e["kind"] == "global-drift"]
+    assert drifts and all(t > len(yeast) for t in drifts)
+    assert np.min(drifts) < len(yeast) + 500
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(ValueError, match="routing"):
+        IHOMER(routing="some")
+    with pytest.raises(ValueError, match="partition"):
+        IHOMER(partition="kmeans")
