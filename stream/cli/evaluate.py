@@ -12,7 +12,7 @@ import click
 
 from stream.errors import IhomerError
 
-DEFAULT_LEARNERS = ("br-ht",)
+DEFAULT_LEARNERS = ("ihomer", "mlhat", "br-ht")
 REFERENCE_LEARNERS = ("no-change", "majority")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
