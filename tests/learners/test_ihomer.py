@@ -9,19 +9,10 @@ from river import datasets
 from learners.ihomer import IHOMER
 from learners.reference import MajorityLabelSet
 from learners.registry import make
-from stream.metrics import MultiLabelMetrics
 from stream.sources.synth import Drift, MultiLabelSynth
+from tests.learners.helpers import prequential
 
 NO_BOOTSTRAP = (("bootstrap_sampling", False),)
-
-
-def prequential(model, stream) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    metrics = MultiLabelMetrics()
-    for x, y in stream:
-        predicted = model.predict_one(x)
-        model.learn_one(x, y)
-        metrics.update({k for k, v in y.items() if v}, {k for k, v in predicted.items() if v})
-    return metrics.get()
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,9 @@ from river import datasets
 
 from learners.tree import MultiLabelHoeffdingTree
 from learners.tree._layout import TreeArrays
-from stream.metrics import MultiLabelMetrics
 from stream.sources.synth import MultiLabelSynth
 from stream.sources.yeast import YeastSource
-
-
-def prequential(model, stream) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    metrics = MultiLabelMetrics()
-    for x, y in stream:
-        predicted = model.predict_one(x)
-        model.learn_one(x, y)
-        metrics.update({k for k, v in y.items() if v}, {k for k, v in predicted.items() if v})
-    return metrics.get()
+from tests.learners.helpers import prequential
 
 
 @pytest.fixture(scope="module")
