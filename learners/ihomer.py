@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Hashable
 from typing import Any
@@ -35,9 +34,10 @@ class IHOMER(MultiLabelLearner):
     Drift is handled at two levels. Locally, each tree replaces subtrees whose error drifts.
     Globally, a change of the label partition (a split, or a merge when a cluster's diameter
     grows past its parent's) restructures the ensemble: clusters whose label set is unchanged
-    keep their tree; a cluster split off an old one starts as a copy of its tree (`warm_start`),
-    other new clusters start empty; and an ADWIN on the ensemble's Hamming loss re-opens the
-    clustering (all labels in one cluster again) when the error rises.
+    keep their tree; a cluster split off an old one starts as a copy of its tree restricted to
+    its labels (`warm_start`), other new clusters start empty; and an ADWIN on the ensemble's
+    Hamming loss re-opens the clustering (all labels in one cluster again) when the error
+    rises.
 
     Parameters
     ----------
@@ -199,7 +199,7 @@ class IHOMER(MultiLabelLearner):
                 continue
             parent = next((m for k, (_, m) in old.items() if key < k), None)
             if parent is not None and self.warm_start:
-                models.append(copy.deepcopy(parent))  # a split child inherits the tree
+                models.append(parent.projected(cluster))  # a split child inherits the tree
             else:
                 models.append(self._new_tree())
         self._clusters = new

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -59,6 +59,12 @@ def _grown(arr: np.ndarray, axis: int, size: int, fill: Any = 0) -> np.ndarray:
     out = np.full(shape, fill, dtype=arr.dtype)
     out[tuple(slice(0, n) for n in arr.shape)] = arr
     return out
+
+
+def _observer_slots(arrays: TreeArrays, max_size_mb: float) -> int:
+    """Observer slots (split statistics of growing leaves) that fit in `max_size_mb`."""
+    slot_bytes = arrays.obs[0].nbytes + arrays.obs_rng[0].nbytes
+    return max(1, int(max_size_mb * 2**20 // slot_bytes))
 
 
 def _capacity(needed: int, current: int) -> int:
@@ -195,6 +201,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         self._labels: dict[Hashable, int] = {}
         self._label_names: list[Hashable] = []
         self._labelsets: dict[bytes, int] = {}
+        self._n_labelsets = 0  # ids given (a projected tree may map several sets to one row)
         self._arrays: TreeArrays | None = None
         self._xbuf = np.zeros(0)
         self._rng = np.random.default_rng(self.seed)
@@ -228,9 +235,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         return self._arrays
 
     def _update_memory_cap(self) -> None:
-        a = self._a
-        slot_bytes = a.obs[0].nbytes + a.obs_rng[0].nbytes
-        self._params[P_MAX_OBS] = max(1, int(self.max_size_mb * 2**20 // slot_bytes))
+        self._params[P_MAX_OBS] = _observer_slots(self._a, self.max_size_mb)
 
     def _replace(self, **arrays: np.ndarray) -> None:
         self._arrays = self._a._replace(**arrays)
@@ -286,11 +291,57 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         )
         self._update_memory_cap()
 
+    def projected(self, labels: Sequence[Hashable]) -> Self:
+        """A copy of this tree restricted to `labels`: the others' statistics are dropped.
+
+        The tree's structure, observers, kNN windows and logistic weights are kept for the
+        labels that remain, so the copy goes on where this tree is (iHOMER warm-starts the
+        clusters split off a cluster this way). Counts of the empty label set are kept as they
+        are, an estimate for the smaller label set.
+        """
+        keep = [name for name in self._label_names if name in set(labels)]
+        twin = self.clone()
+        if self._arrays is None or not keep:
+            return twin
+        a = self._arrays
+        idx = np.array([self._labels[name] for name in keep], dtype=np.int64)
+        columns = {name: arr.copy() for name, arr in a._asdict().items()}
+        projected = {
+            "leaf_lab": a.leaf_lab[:, idx],
+            "obs": np.concatenate([a.obs[:, :, :2], a.obs[:, :, 2 + idx]], axis=2),
+            "knn_y": a.knn_y[:, :, idx],
+            "lr_w": a.lr_w[:, :, idx],
+            "lr_b": a.lr_b[:, :, idx],
+            "ls_rows": a.ls_rows[:, idx],
+        }
+        # C order, as the kernels were compiled for (fancy indexing returns other layouts)
+        columns.update({name: np.ascontiguousarray(arr) for name, arr in projected.items()})
+        columns["meta"][M_N_LABELS] = len(keep)
+        arrays = TreeArrays(**columns)
+        labelsets: dict[bytes, int] = {}
+        for ls_id in range(self._n_labelsets):  # the same ids, their projected label sets
+            key = np.flatnonzero(arrays.ls_rows[ls_id]).astype(np.int64).tobytes()
+            labelsets.setdefault(key, ls_id)
+        params = self._params.copy()
+        params[P_MAX_OBS] = _observer_slots(arrays, self.max_size_mb)
+        vars(twin).update(
+            _arrays=arrays,
+            _features=dict(self._features),
+            _labels={name: i for i, name in enumerate(keep)},
+            _label_names=keep,
+            _labelsets=labelsets,
+            _n_labelsets=self._n_labelsets,
+            _xbuf=self._xbuf.copy(),
+            _params=params,
+        )
+        return twin
+
     def _labelset_id(self, positives: np.ndarray) -> int:
         key = positives.tobytes()
         ls = self._labelsets.get(key)
         if ls is None:
-            ls = len(self._labelsets)
+            ls = self._n_labelsets
+            self._n_labelsets += 1
             self._labelsets[key] = ls
             a = self._a
             if ls >= a.ls_rows.shape[0]:

@@ -129,3 +129,30 @@ def test_clone_is_fresh_and_independent(yeast: list) -> None:  # type: ignore[ty
 def test_bad_leaf_prediction_is_refused() -> None:
     with pytest.raises(ValueError, match="leaf_prediction"):
         MultiLabelHoeffdingTree(leaf_prediction="oracle")
+
+
+def test_projection_keeps_the_kept_labels_and_learns_on(yeast: list) -> None:  # type: ignore[type-arg]
+    model = MultiLabelHoeffdingTree(leaf_prediction="best", grace_period=100, delta=0.05, tau=0.5)
+    for x, y in yeast[:800]:
+        model.learn_one(x, y)
+    kept = ["Class3", "Class1", "Class12"]
+    child = model.projected(kept)
+    assert child._label_names == ["Class1", "Class3", "Class12"]
+    assert child.n_splits == model.n_splits
+    for x, _ in yeast[800:900]:
+        full = model.predict_proba_one(x)
+        assert child.predict_proba_one(x) == {label: full[label] for label in child._label_names}
+    for x, y in yeast[800:1200]:  # goes on learning, new label sets included
+        child.learn_one(x, {label: y[label] for label in kept})
+    a = child._arrays
+    assert a is not None and a.leaf_lab.shape[1] == 3 and a.obs.shape[2] == 5
+    assert model.predict_proba_one(yeast[0][0]) is not None  # the source tree is untouched
+
+
+def test_projected_arrays_keep_the_kernels_layout(yeast: list) -> None:  # type: ignore[type-arg]
+    model = MultiLabelHoeffdingTree()
+    for x, y in yeast[:50]:
+        model.learn_one(x, y)
+    child = model.projected(["Class2", "Class5"])
+    assert child._arrays is not None
+    assert all(arr.flags["C_CONTIGUOUS"] for arr in child._arrays)
