@@ -1,14 +1,15 @@
-"""What every detector of this package shares: array state and the batch input check."""
+"""What the detectors of this package share: array state, the batch input check, and the
+update paths of the binary detectors that also warn (DDM, EDDM)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["KernelStateMixin", "as_values"]
+__all__ = ["KernelStateMixin", "WarningKernelsMixin", "as_values"]
 
 
 def as_values(xs: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -69,3 +70,76 @@ class KernelStateMixin:
             current = getattr(self, attr)
             if isinstance(current, np.ndarray) and value.shape != current.shape:
                 raise ValueError(f"state {attr!r} has shape {value.shape}, not {current.shape}")
+
+
+class WarningKernelsMixin:
+    """`update`, `update_many` and `update_many_with_warnings` over a detector's two kernels.
+
+    A subclass names `_update_kernel(state, x, *params) -> flags` and
+    `_run_kernel(state, values, *params, drifts, warnings) -> (n_drifts, n_warnings)` and gives
+    its parameters with `_params()`; the flags are `DRIFT` and `WARNING` bits.
+    """
+
+    _update_kernel: ClassVar[Callable[..., Any]]
+    _run_kernel: ClassVar[Callable[..., Any]]
+    _DRIFT: ClassVar[int]
+    _WARNING: ClassVar[int]
+    _state: npt.NDArray[np.float64]
+    _drift_detected: bool
+    _warning_detected: bool
+
+    _params: Callable[[], tuple[Any, ...]]  # the kernels' parameters, given by the detector
+    _reset: Callable[[], None]  # river's reset, given by the detector
+
+    def update(self, x: bool | float) -> None:
+        """Update the detector with one value.
+
+        Parameters
+        ----------
+        x
+            1 (or True) for an error, 0 (or False) for a correct prediction.
+
+        """
+        if self._drift_detected:
+            self._reset()
+        flags = self._update_kernel(self._state, float(x), *self._params())
+        self._drift_detected = bool(flags & self._DRIFT)
+        self._warning_detected = bool(flags & self._WARNING)
+
+    def update_many_with_warnings(
+        self, xs: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Update the detector with each value of `xs` in turn, in one kernel call.
+
+        Equivalent to calling `update` on each value; afterwards `drift_detected` and
+        `warning_detected` refer to the last value.
+
+        Parameters
+        ----------
+        xs
+            One-dimensional array of 0/1 values.
+
+        Returns
+        -------
+        The positions in `xs` after whose update `drift_detected` was true, and those after whose
+        update `warning_detected` was true, both in increasing order.
+
+        """
+        values = as_values(xs)
+        if values.shape[0] == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        if self._drift_detected:
+            self._reset()
+        drifts = np.empty(values.shape[0], dtype=np.int64)
+        warnings = np.empty(values.shape[0], dtype=np.int64)
+        n_drifts, n_warnings = self._run_kernel(
+            self._state, values, *self._params(), drifts, warnings
+        )
+        last = values.shape[0] - 1
+        self._drift_detected = bool(n_drifts > 0 and drifts[n_drifts - 1] == last)
+        self._warning_detected = bool(n_warnings > 0 and warnings[n_warnings - 1] == last)
+        return drifts[:n_drifts].copy(), warnings[:n_warnings].copy()
+
+    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Like `update_many_with_warnings`, returning the drift positions only."""
+        return self.update_many_with_warnings(xs)[0]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 from river import base
 
 from drift import _kernels as K
-from drift.base import KernelStateMixin, as_values
+from drift.base import KernelStateMixin, WarningKernelsMixin
 
 __all__ = ["EDDM"]
 
 
-class EDDM(KernelStateMixin, base.BinaryDriftAndWarningDetector):
+class EDDM(WarningKernelsMixin, KernelStateMixin, base.BinaryDriftAndWarningDetector):
     r"""Early Drift Detection Method[^1].
 
     EDDM tracks the mean $p'_i$ and standard deviation $s'_i$ of the distance between two
@@ -71,6 +70,11 @@ class EDDM(KernelStateMixin, base.BinaryDriftAndWarningDetector):
 
     _state_attrs = ("_drift_detected", "_warning_detected", "_state")
 
+    _update_kernel = staticmethod(K.eddm_update_one)
+    _run_kernel = staticmethod(K.eddm_run)
+    _DRIFT = K.DRIFT
+    _WARNING = K.WARNING
+
     def __init__(self, warm_start: int = 30, alpha: float = 0.95, beta: float = 0.9) -> None:
         super().__init__()
         self.warm_start = warm_start
@@ -88,54 +92,3 @@ class EDDM(KernelStateMixin, base.BinaryDriftAndWarningDetector):
     def _params(self) -> tuple[int, float, float, float]:
         # 0.5 goes in as an argument: see drift._kernels on `x ** 0.5`
         return int(self.warm_start), float(self.alpha), float(self.beta), 0.5
-
-    def update(self, x: bool | float) -> None:
-        """Update the detector with one value.
-
-        Parameters
-        ----------
-        x
-            1 (or True) for an error, anything else for a correct prediction.
-
-        """
-        if self._drift_detected:
-            self._reset()
-        flags = K.eddm_update_one(self._state, float(x), *self._params())
-        self._drift_detected = bool(flags & K.DRIFT)
-        self._warning_detected = bool(flags & K.WARNING)
-
-    def update_many_with_warnings(
-        self, xs: npt.ArrayLike
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Update the detector with each value of `xs` in turn, in one kernel call.
-
-        Equivalent to calling `update` on each value; afterwards `drift_detected` and
-        `warning_detected` refer to the last value.
-
-        Parameters
-        ----------
-        xs
-            One-dimensional array of 0/1 values.
-
-        Returns
-        -------
-        The positions in `xs` after whose update `drift_detected` was true, and those after whose
-        update `warning_detected` was true, both in increasing order.
-
-        """
-        values = as_values(xs)
-        if values.shape[0] == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        if self._drift_detected:
-            self._reset()
-        drifts = np.empty(values.shape[0], dtype=np.int64)
-        warnings = np.empty(values.shape[0], dtype=np.int64)
-        n_drifts, n_warnings = K.eddm_run(self._state, values, *self._params(), drifts, warnings)
-        last = values.shape[0] - 1
-        self._drift_detected = bool(n_drifts > 0 and drifts[n_drifts - 1] == last)
-        self._warning_detected = bool(n_warnings > 0 and warnings[n_warnings - 1] == last)
-        return drifts[:n_drifts].copy(), warnings[:n_warnings].copy()
-
-    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Like `update_many_with_warnings`, returning the drift positions only."""
-        return self.update_many_with_warnings(xs)[0]
