@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--topic", required=True)
     parser.add_argument("--predictions-topic", required=True)
     parser.add_argument("--group", default="example")
-    parser.add_argument("--learner", default="br-nb")
+    parser.add_argument("--learner", default="mlhat")
     parser.add_argument("--model", type=Path, default=Path("model.npz"))
     parser.add_argument("--commit-every", type=int, default=1000)
     parser.add_argument("--max-messages", type=int, default=None, help="stop after this many")

@@ -35,7 +35,7 @@ from stream.service import InvalidMessage, OnlineModel
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learner", default="br-nb")
+    parser.add_argument("--learner", default="mlhat")
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--save-every", type=int, default=10_000)
     args = parser.parse_args()

@@ -53,7 +53,7 @@ def configure_service_logging(level: str, fmt: str) -> None:
 @click.option("--dlq-topic", help="Where bad messages go (default: TOPIC-dlq).")
 @click.option("--model-topic", help="Compacted topic of model versions (default: TOPIC-model).")
 @click.option("-c", "--checkpoint-dir", type=click.Path(file_okay=False), help="Checkpoint folder.")
-@click.option("-l", "--learner", help="Learner short name (`ihomer learners`; default br-nb).")
+@click.option("-l", "--learner", help="Learner short name (`ihomer learners`; default mlhat).")
 @click.option(
     "--checkpoint-every", type=click.IntRange(min=1), help="Messages between checkpoints."
 )

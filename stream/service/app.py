@@ -47,7 +47,7 @@ __all__ = ["DEFAULT_LEARNER", "DLQ_VALUE_LIMIT", "Service", "ServiceError"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEARNER = "br-nb"
+DEFAULT_LEARNER = "mlhat"
 DLQ_VALUE_LIMIT = 65_536
 """A message over the size limit is dead-lettered truncated to this many bytes."""
 MODEL_KEY = b"model"
@@ -80,7 +80,7 @@ class Service:
     >>> settings = ServiceSettings.load({}, topic="in", checkpoint_dir=tempfile.mkdtemp())
     >>> service = Service(settings)
     >>> service.settings.predictions_topic, service.model.learner.__class__.__name__
-    ('in-predictions', 'Pipeline')
+    ('in-predictions', 'MultiLabelHoeffdingAdaptiveTree')
     """
 
     def __init__(
