@@ -91,6 +91,12 @@ def _output_path(value: str | None, option: str, suffixes: tuple[str, ...] = ())
     default=None,
     help="Plot the windowed curves (.png, .svg or .pdf), drift points marked.",
 )
+@click.option(
+    "--hierarchy",
+    "show_hierarchy",
+    is_flag=True,
+    help="After the table, print the label-cluster hierarchy of each learner that has one.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def evaluate_command(
     dataset: str,
@@ -104,6 +110,7 @@ def evaluate_command(
     partitions_path: str | None,
     csv_path: str | None,
     plot_path: str | None,
+    show_hierarchy: bool,
     quiet: bool,
 ) -> None:
     """Test-then-train every learner on the same stream, side by side, and compare them.
@@ -145,6 +152,11 @@ def evaluate_command(
         raise IhomerError(f"data set {dataset} has no instances")
 
     print_table(results)
+    if show_hierarchy:
+        for name, model in learners.items():
+            render = getattr(model, "render", None)
+            if callable(render):
+                click.echo(f"\n{name}: label clusters\n{render()}")
     if json_out:
         write_json(results, json_out)
         click.echo(f"results: {json_out}", err=True)

@@ -157,3 +157,16 @@ def test_listings() -> None:
     assert {"br-ht", "cc-ht", "ps-ht", "isoupt", "no-change", "majority"} <= names
     ds = ihomer("datasets")
     assert ds.returncode == 0 and {"yeast", "synth"} <= set(ds.stdout.split())
+
+
+def test_partitions_and_hierarchy_of_ihomer(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    proc = ihomer(
+        "evaluate", "-l", "ihomer", "-l", "br-nb", "--partitions", str(out), "--hierarchy", "-q"
+    )
+    assert proc.returncode == 0, proc.stderr
+    events = json.loads(out.read_text())
+    assert set(events) == {"ihomer"}  # only learners that restructure have events
+    assert any(e["kind"] == "split" for e in events["ihomer"])
+    assert all({"t", "kind", "before", "after"} <= set(e) for e in events["ihomer"])
+    assert "ihomer: label clusters" in proc.stdout and "split at t=" in proc.stdout
