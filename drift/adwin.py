@@ -10,12 +10,12 @@ import numpy.typing as npt
 from river import base
 
 from drift import _adwin_kernels as K
-from drift.base import KernelStateMixin, as_values
+from drift.base import BatchUpdateMixin, KernelStateMixin
 
 __all__ = ["ADWIN"]
 
 
-class ADWIN(KernelStateMixin, base.DriftDetector):
+class ADWIN(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
     r"""Adaptive Windowing method for concept drift detection[^1].
 
     ADWIN keeps a variable-length window of recent values, compressed into exponential buckets
@@ -177,31 +177,10 @@ class ADWIN(KernelStateMixin, base.DriftDetector):
             result = K.update_one(self._fs, self._ist, self._buckets, float(x))
         self._drift_detected = result == 1
 
-    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Update the detector with each value of `xs` in turn, in one kernel call.
-
-        Equivalent to calling `update` on each value; afterwards `drift_detected` refers to the
-        last value.
-
-        Parameters
-        ----------
-        xs
-            One-dimensional array of input values.
-
-        Returns
-        -------
-        The positions in `xs` where a drift was detected, in increasing order.
-
-        """
-        values = as_values(xs)
-        if values.shape[0] == 0:
-            return np.empty(0, dtype=np.int64)
-        if self._drift_detected:
-            self._reset()
+    def _detect_many(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         out = np.empty(values.shape[0], dtype=np.int64)
         stop, n_out = K.run(self._fs, self._ist, self._buckets, values, 0, out, 0)
         while stop < values.shape[0]:
             self._grow()
             stop, n_out = K.run(self._fs, self._ist, self._buckets, values, stop, out, n_out)
-        self._drift_detected = bool(n_out > 0 and out[n_out - 1] == values.shape[0] - 1)
         return out[:n_out].copy()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["KernelStateMixin", "WarningKernelsMixin", "as_values"]
+__all__ = ["BatchUpdateMixin", "KernelStateMixin", "WarningKernelsMixin", "as_values"]
 
 
 def as_values(xs: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -70,6 +70,43 @@ class KernelStateMixin:
             current = getattr(self, attr)
             if isinstance(current, np.ndarray) and value.shape != current.shape:
                 raise ValueError(f"state {attr!r} has shape {value.shape}, not {current.shape}")
+
+
+class BatchUpdateMixin:
+    """`update_many` for a detector that names its kernel run `_detect_many(values)`.
+
+    `_detect_many` takes a non-empty float64 array and returns the positions (a fresh array) where
+    a drift was detected; resetting after a previous drift and `drift_detected` are handled here.
+    """
+
+    _drift_detected: bool
+    _reset: Callable[[], None]
+    _detect_many: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.int64]]
+
+    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Update the detector with each value of `xs` in turn, in one kernel call.
+
+        Equivalent to calling `update` on each value; afterwards `drift_detected` refers to the
+        last value.
+
+        Parameters
+        ----------
+        xs
+            One-dimensional array of input values.
+
+        Returns
+        -------
+        The positions in `xs` where a drift was detected, in increasing order.
+
+        """
+        values = as_values(xs)
+        if values.shape[0] == 0:
+            return np.empty(0, dtype=np.int64)
+        if self._drift_detected:
+            self._reset()
+        drifts = self._detect_many(values)
+        self._drift_detected = bool(drifts.shape[0] > 0 and drifts[-1] == values.shape[0] - 1)
+        return drifts
 
 
 class WarningKernelsMixin:

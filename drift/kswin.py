@@ -13,7 +13,7 @@ from river import base
 from scipy import stats
 
 from drift import _kswin_kernels as K
-from drift.base import KernelStateMixin, as_values
+from drift.base import BatchUpdateMixin, KernelStateMixin, as_values
 
 __all__ = ["KSWIN"]
 
@@ -58,7 +58,7 @@ def _generator_state(seed: int | None) -> npt.NDArray[np.int64]:
     return state
 
 
-class KSWIN(KernelStateMixin, base.DriftDetector):
+class KSWIN(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
     r"""Kolmogorov-Smirnov Windowing method for concept drift detection[^1].
 
     KSWIN keeps a sliding window $\Psi$ of the last `window_size` values. Once it is full, at
@@ -171,14 +171,14 @@ class KSWIN(KernelStateMixin, base.DriftDetector):
         """The number of values seen since the last reset."""
         return int(self._ist[K.N])
 
-    def _run(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    def _detect_many(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         drifts = np.empty(values.shape[0], dtype=np.int64)
         n_drifts = K.run(
             self._window, self._ist, self._fs, values,
             float(self.alpha), int(self.stat_size), self._setsize, self._p_values,
             self._initial_ist, self.seed is not None, drifts,
         )  # fmt: skip
-        return drifts[:n_drifts]
+        return drifts[:n_drifts].copy()
 
     def update(self, x: float) -> None:
         """Update the detector with one value.
@@ -191,29 +191,4 @@ class KSWIN(KernelStateMixin, base.DriftDetector):
         """
         if self._drift_detected:
             self._reset()
-        self._drift_detected = self._run(np.array([x], dtype=np.float64)).shape[0] > 0
-
-    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Update the detector with each value of `xs` in turn, in one kernel call.
-
-        Equivalent to calling `update` on each value; afterwards `drift_detected` refers to the
-        last value.
-
-        Parameters
-        ----------
-        xs
-            One-dimensional array of values.
-
-        Returns
-        -------
-        The positions in `xs` where a drift was detected, in increasing order.
-
-        """
-        values = as_values(xs)
-        if values.shape[0] == 0:
-            return np.empty(0, dtype=np.int64)
-        if self._drift_detected:
-            self._reset()
-        drifts = self._run(values).copy()
-        self._drift_detected = bool(drifts.shape[0] > 0 and drifts[-1] == values.shape[0] - 1)
-        return drifts
+        self._drift_detected = self._detect_many(np.array([x], dtype=np.float64)).shape[0] > 0

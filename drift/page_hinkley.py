@@ -7,12 +7,12 @@ import numpy.typing as npt
 from river import base
 
 from drift import _kernels as K
-from drift.base import KernelStateMixin, as_values
+from drift.base import BatchUpdateMixin, KernelStateMixin
 
 __all__ = ["PageHinkley"]
 
 
-class PageHinkley(KernelStateMixin, base.DriftDetector):
+class PageHinkley(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
     """Page-Hinkley method for concept drift detection[^1][^2].
 
     The test accumulates the deviations of the values from their running mean, faded by
@@ -110,28 +110,7 @@ class PageHinkley(KernelStateMixin, base.DriftDetector):
             self._reset()
         self._drift_detected = bool(K.ph_update_one(self._state, float(x), *self._params()))
 
-    def update_many(self, xs: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Update the detector with each value of `xs` in turn, in one kernel call.
-
-        Equivalent to calling `update` on each value; afterwards `drift_detected` refers to the
-        last value.
-
-        Parameters
-        ----------
-        xs
-            One-dimensional array of values.
-
-        Returns
-        -------
-        The positions in `xs` where a drift was detected, in increasing order.
-
-        """
-        values = as_values(xs)
-        if values.shape[0] == 0:
-            return np.empty(0, dtype=np.int64)
-        if self._drift_detected:
-            self._reset()
+    def _detect_many(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         drifts = np.empty(values.shape[0], dtype=np.int64)
         n_drifts = K.ph_run(self._state, values, *self._params(), drifts)
-        self._drift_detected = bool(n_drifts > 0 and drifts[n_drifts - 1] == values.shape[0] - 1)
         return drifts[:n_drifts].copy()
