@@ -111,6 +111,8 @@ class Service:
         self._consumer: Any = None
         self._producer: Any = None
         self._model_feed: Any = None
+        self._subscribed = False
+        self._waiting_logged = False
         self._assigned: set[Any] = set()
         self._since_checkpoint = 0
         self._last_checkpoint = time.monotonic()
@@ -272,12 +274,13 @@ class Service:
             "heartbeat_interval_ms": s.heartbeat_interval_ms,
             "max_poll_records": s.max_poll_records,
             "max_partition_fetch_bytes": max(1_048_576, s.max_message_bytes + 1024),
+            "allow_auto_create_topics": False,
         }
         if self.learns:
             consumer_options["partition_assignment_strategy"] = [ActiveStandbyAssignor]
         consumer_options.update(self.consumer_options)
         self._consumer = KafkaConsumer(**common, **consumer_options)
-        self._consumer.subscribe([s.topic], listener=_Rebalance(self))
+        self._subscribed = False
         producer_options: dict[str, Any] = {
             "acks": "all",
             "linger_ms": 5,
@@ -400,6 +403,8 @@ class Service:
         """One poll: process its batch, checkpoint if due; the number of messages processed."""
         if self._consumer is None:
             self._connect()
+        if not self._subscribed and not self._subscribe():
+            return 0
         if self._model_feed is not None:
             self._swap_model()
         batch = self._consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
@@ -415,6 +420,26 @@ class Service:
         if self._checkpoint_due():
             self.checkpoint("interval")
         return n
+
+    def _subscribe(self) -> bool:
+        """Subscribe once the input topic exists; until then wait (and say so once).
+
+        A subscription to a missing topic would let the broker auto-create it (kafka-python
+        3.0 does not pass `allow_auto_create_topics` on), so a mistyped --topic would leave
+        the service idle on a new empty topic instead of waiting for the real one.
+        """
+        topic = self.settings.topic
+        if topic in self._consumer.topics():
+            self._consumer.subscribe([topic], listener=_Rebalance(self))
+            self._subscribed = True
+            logger.info("subscribed to topic=%s", topic)
+            return True
+        if not self._waiting_logged:
+            logger.warning("input topic %s does not exist yet; waiting for it", topic)
+            self._waiting_logged = True
+        self._last_poll = time.monotonic()
+        self._stop.wait(self.settings.poll_timeout_ms / 1000)
+        return False
 
     def _checkpoint_due(self) -> bool:
         if not self._since_checkpoint:

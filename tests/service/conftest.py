@@ -60,14 +60,21 @@ def topics(broker: LocalBroker) -> Callable[..., str]:
     return create
 
 
-def produce(bootstrap: str, topic: str, values: list[Any], *, raw: bool = False) -> None:
-    """Send each value (JSON-encoded unless `raw`) to `topic`, round-robin over partitions."""
+def produce(
+    bootstrap: str,
+    topic: str,
+    values: list[Any],
+    *,
+    raw: bool = False,
+    partition: int | None = None,
+) -> None:
+    """Send each value (JSON-encoded unless `raw`) to `topic`: to `partition`, or spread."""
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=bootstrap)
     try:
         for value in values:
-            producer.send(topic, value if raw else json.dumps(value).encode())
+            producer.send(topic, value if raw else json.dumps(value).encode(), partition=partition)
         producer.flush()
     finally:
         producer.close()

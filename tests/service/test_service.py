@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -167,3 +168,23 @@ def test_a_checkpoint_of_another_learner_is_refused(broker, topics, start) -> No
 
     with pytest.raises(IhomerError, match="holds a majority model"):
         start(topic=topic, learner="br-nb")
+
+
+def test_a_missing_input_topic_is_waited_for_not_created(broker, start, caplog) -> None:
+    """A mistyped --topic must not create an empty topic; the service waits until it exists."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    topic = f"created-later-{time.monotonic_ns()}"
+    app = start(topic=topic, learner="majority")
+    time.sleep(3)  # several poll rounds, each asking the broker for the topic's metadata
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+    try:
+        assert topic not in admin.list_topics()
+        assert f"input topic {topic} does not exist yet" in caplog.text
+        assert app.alive and app.service.health()[0]
+        admin.create_topics([NewTopic(topic, 1, 1)])
+    finally:
+        admin.close()
+    produce(broker.bootstrap_servers, topic, yeast_messages(10))
+    wait_for(lambda: app.service.model.n_learned == 10, 60, "10 learned once the topic exists")
+    assert app.stop() == 0
