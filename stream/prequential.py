@@ -82,6 +82,7 @@ class EvaluationResult:
     peak_memory_mb: float
     metrics: dict[str, float]
     gain_over_no_change: dict[str, float] | None = None
+    stopped_early: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of DESIGN.md §3 (with the extra key `gain_over_no_change`)."""
@@ -95,13 +96,20 @@ class EvaluationResult:
             "peak_memory_mb": self.peak_memory_mb,
             "metrics": dict(self.metrics),
             "gain_over_no_change": self.gain_over_no_change,
+            "stopped_early": self.stopped_early,
         }
 
 
 @dataclass(frozen=True)
 class LearnerSnapshot:
-    """A learner's state at a checkpoint: time spent, full-stream and windowed metrics."""
+    """A learner's state at a checkpoint: time spent, full-stream and windowed metrics.
 
+    `n` counts the instances the learner has handled: fewer than the checkpoint's when it ran
+    out of its time budget (`stopped`).
+    """
+
+    n: int
+    stopped: bool
     seconds: float
     memory_mb: float
     n_labels: int
@@ -125,6 +133,8 @@ class _Run:
     seconds: float = 0.0
     peak_bytes: int = 0
     memory_bytes: int = field(default=0)
+    n: int = 0
+    stopped: bool = False
 
     def test_then_train(self, block: list[Instance]) -> list[frozenset[Hashable]]:
         """Predict then learn each instance of the block; the predicted label sets."""
@@ -136,6 +146,7 @@ class _Run:
             predictions.append(model.predict_one(cast(dict[Hashable, Any], dict(x))))
             model.learn_one(cast(dict[Hashable, Any], dict(x)), cast(dict[Hashable, bool], y))
         self.seconds += clock() - start
+        self.n += len(block)
         return [frozenset(label for label, on in p.items() if on) for p in predictions]
 
     def sample_memory(self) -> None:
@@ -144,6 +155,8 @@ class _Run:
 
     def snapshot(self) -> LearnerSnapshot:
         return LearnerSnapshot(
+            n=self.n,
+            stopped=self.stopped,
             seconds=self.seconds,
             memory_mb=self.memory_bytes / 2**20,
             n_labels=self.full.n_labels,
@@ -181,6 +194,7 @@ def iter_prequential(
     every: int | None = None,
     window: int = 500,
     limit: int | None = None,
+    budget: float | None = None,
     on_instance: Callable[[int], None] | None = None,
 ) -> Iterator[Checkpoint]:
     """Run test-then-train over `source`, yielding a checkpoint every `every` instances.
@@ -198,6 +212,9 @@ def iter_prequential(
         Length of the sliding window of the windowed metrics.
     limit
         Stop after this many instances.
+    budget
+        Seconds of predicting and learning each learner may spend: a learner past it stops
+        (at the end of a block) while the others go on; its snapshots say so.
     on_instance
         Called with the number of instances done, after each block of up to `BLOCK`
         instances (for progress bars).
@@ -226,7 +243,10 @@ def iter_prequential(
             break
         truths = [frozenset(label for label, on in y.items() if on) for _, y in block]
         for run in runs.values():
+            if run.stopped:
+                continue
             guesses = run.test_then_train(block)
+            run.stopped = budget is not None and run.seconds > budget
             for truth, guess in zip(truths, guesses, strict=True):
                 run.full.update(truth, guess)
                 run.window.update(truth, guess)
@@ -259,6 +279,7 @@ def evaluate(
     every: int | None = None,
     window: int = 500,
     limit: int | None = None,
+    budget: float | None = None,
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     on_instance: Callable[[int], None] | None = None,
 ) -> list[EvaluationResult]:
@@ -266,7 +287,16 @@ def evaluate(
 
     The reference learner `no-change` is always run (added when it is not among `learners`),
     and each result carries its gain over it. Results come in the order of `learners`, with an
-    added `no-change` last.
+    added `no-change` last. A learner stopped by the time `budget` (seconds, per learner) is
+    reported on the instances it handled, with `stopped_early`; its gain is then left out (the
+    reference ran over more instances).
+
+    >>> from learners.registry import make
+    >>> from stream.sources.yeast import YeastSource
+    >>> run = evaluate(YeastSource(), {"br-ht": make("br-ht")}, limit=640, every=64, budget=0)
+    >>> slow = run[0]
+    >>> slow.n, slow.stopped_early, slow.gain_over_no_change
+    (64, True, None)
     """
     from learners.registry import make
 
@@ -276,7 +306,13 @@ def evaluate(
     last: Checkpoint | None = None
     peaks: dict[str, float] = dict.fromkeys(learners, 0.0)
     for checkpoint in iter_prequential(
-        source, learners, every=every, window=window, limit=limit, on_instance=on_instance
+        source,
+        learners,
+        every=every,
+        window=window,
+        limit=limit,
+        budget=budget,
+        on_instance=on_instance,
     ):
         for name, snap in checkpoint.learners.items():
             peaks[name] = max(peaks[name], snap.memory_mb)
@@ -293,13 +329,14 @@ def evaluate(
             EvaluationResult(
                 learner=name,
                 dataset=source.schema.name,
-                n=last.n,
+                n=snap.n,
                 n_labels=n_labels,
                 seconds=snap.seconds,
-                instances_per_second=last.n / snap.seconds if snap.seconds > 0 else float("inf"),
+                instances_per_second=snap.n / snap.seconds if snap.seconds > 0 else float("inf"),
                 peak_memory_mb=peaks[name],
                 metrics=snap.metrics,
-                gain_over_no_change=gain_over(snap.metrics, reference),
+                gain_over_no_change=None if snap.stopped else gain_over(snap.metrics, reference),
+                stopped_early=snap.stopped,
             )
         )
     return results
