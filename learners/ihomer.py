@@ -102,6 +102,11 @@ class IHOMER(MultiLabelLearner):
         self._clustering = LabelClustering(n_min=self.n_min, delta=self.cluster_delta)
         self._labels: dict[Hashable, None] = {}
         self._clusters: list[Cluster] = []
+        self._ids: list[int] = []  # each cluster's meta-label: stable while its label set is
+        self._gate_ids: list[int] = []  # the meta-label that gates each cluster
+        self._born: list[int] = []  # instance at which each cluster was formed
+        self._meta_sets: dict[int, frozenset[Hashable]] = {}  # meta-label -> its labels
+        self._next_id = 0
         self._cluster_of: dict[Hashable, int] = {}
         self._models: list[MultiLabelHoeffdingAdaptiveTree] = []
         self._meta = self._new_tree() if self.routing == "meta" else None
@@ -190,21 +195,57 @@ class IHOMER(MultiLabelLearner):
         return out
 
     def _restructure(self, new: list[Cluster]) -> None:
-        old = {frozenset(c): (c, m) for c, m in zip(self._clusters, self._models, strict=True)}
-        models = []
+        old = {
+            frozenset(c): (m, i, g, b)
+            for c, m, i, g, b in zip(
+                self._clusters, self._models, self._ids, self._gate_ids, self._born, strict=True
+            )
+        }
+        models, ids, gate_ids, born = [], [], [], []
         for cluster in new:
             key = frozenset(cluster)
-            if key in old:
-                models.append(old[key][1])  # unchanged label set: the tree goes on
+            if key in old:  # unchanged label set: the tree and the meta-label go on
+                model, cluster_id, gate_id, since = old[key]
+                models.append(model)
+                ids.append(cluster_id)
+                gate_ids.append(gate_id)
+                born.append(since)
                 continue
-            parent = next((m for k, (_, m) in old.items() if key < k), None)
+            cluster_id = self._next_id
+            self._next_id += 1
+            parent = next((v for k, v in old.items() if key < k), None)
             if parent is not None and self.warm_start:
-                models.append(parent.projected(cluster))  # a split child inherits the tree
+                models.append(parent[0].projected(cluster))  # a split child inherits the tree
+                gate_ids.append(parent[2])  # ... and is gated by the parent's meta-label
             else:
                 models.append(self._new_tree())
-        self._clusters = new
-        self._models = models
+                gate_ids.append(cluster_id)
+            ids.append(cluster_id)
+            born.append(self._n)
+        sets = {i: frozenset(c) for i, c in zip(ids, new, strict=True)}
+        sets.update({g: self._meta_sets[g] for g in gate_ids if g not in sets})
+        self._clusters, self._models, self._ids, self._born = new, models, ids, born
+        self._gate_ids = gate_ids
+        self._set_meta_labels(sets)
         self._cluster_of = {label: i for i, c in enumerate(new) for label in c}
+
+    def _set_meta_labels(self, sets: dict[int, frozenset[Hashable]]) -> None:
+        """The meta-labels the meta-tree learns: dropped ones leave it, new ones start at zero."""
+        if self._meta is not None and set(sets) != set(self._meta_sets):
+            self._meta = self._meta.projected([i for i in self._meta_sets if i in sets])
+        self._meta_sets = sets
+
+    def _mature(self) -> None:
+        """A split child is gated by its parent's meta-label (on whenever the child's is) until
+        the meta-tree has learned the child's own for `n_min` instances."""
+        changed = False
+        for k, (own, gate) in enumerate(zip(self._ids, self._gate_ids, strict=True)):
+            if gate != own and self._n - self._born[k] >= self.n_min:
+                self._gate_ids[k] = own
+                changed = True
+        if changed:
+            live = set(self._ids) | set(self._gate_ids)
+            self._set_meta_labels({i: s for i, s in self._meta_sets.items() if i in live})
 
     def _reopen(self) -> None:
         before = self.clusters
@@ -221,7 +262,7 @@ class IHOMER(MultiLabelLearner):
         out = []
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
             if self._meta is not None:
-                p_meta = gate.get(i, {}).get(True, 0.0)
+                p_meta = gate.get(self._gate_ids[i], {}).get(True, 0.0)
                 if p_meta < 0.5:
                     out.append(dict.fromkeys(cluster, 0.0))
                     continue
@@ -246,7 +287,7 @@ class IHOMER(MultiLabelLearner):
         pred: dict[Hashable, bool] = {}
         gate = self._meta.predict_one(x) if self._meta is not None else None
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            if gate is not None and not gate.get(i, False):
+            if gate is not None and not gate.get(self._gate_ids[i], False):
                 pred.update(dict.fromkeys(cluster, False))
                 continue
             inner = model.predict_one(x)
@@ -261,12 +302,12 @@ class IHOMER(MultiLabelLearner):
         self._sync_partition()
         on = {label for label, v in y.items() if v}
         meta_y: dict[Hashable, bool] = {
-            i: any(label in on for label in c) for i, c in enumerate(self._clusters)
+            i: not labels.isdisjoint(on) for i, labels in self._meta_sets.items()
         }
         if self._meta is not None:
             self._meta.learn_one(x, meta_y)
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            if self._meta is not None and not meta_y[i]:
+            if self._meta is not None and not meta_y[self._ids[i]]:
                 continue
             swaps = model.n_swaps
             model.learn_one(x, {label: label in on for label in cluster})
@@ -275,6 +316,8 @@ class IHOMER(MultiLabelLearner):
                     {"t": self._n, "kind": "subtree-swap", "before": [cluster], "after": [cluster]}
                 )
         self._n += 1
+        if self._gate_ids != self._ids:
+            self._mature()
 
     def _track_error(self, x: dict[Hashable, Any], y: dict[Hashable, bool]) -> None:
         """Feed the ensemble's Hamming loss on this instance to the global ADWIN.

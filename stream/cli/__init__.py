@@ -23,6 +23,7 @@ def cli(verbose: int) -> None:
 
 
 def _register_commands() -> None:
+    from stream.cli.bench import bench_command
     from stream.cli.evaluate import evaluate_command
     from stream.cli.inspect import inspect_command
     from stream.cli.listing import datasets_command, learners_command
@@ -35,6 +36,7 @@ def _register_commands() -> None:
     cli.add_command(serve_command)
     cli.add_command(produce_command)
     cli.add_command(inspect_command)
+    cli.add_command(bench_command)
 
 
 _register_commands()

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
+from stream.cli.progress import progress_bar
 from stream.errors import IhomerError
 
 DEFAULT_LEARNERS = ("ihomer", "mlhat", "br-ht")
 REFERENCE_LEARNERS = ("no-change", "majority")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
-ProgressCallback = Callable[[int], None] | None
 
 
 def _output_path(value: str | None, option: str, suffixes: tuple[str, ...] = ()) -> Path | None:
@@ -138,7 +134,7 @@ def evaluate_command(
 
     checkpoints: list[Checkpoint] = []
     total = schema.n_instances if limit is None else min(limit, schema.n_instances or limit)
-    with _progress(quiet, f"{schema.name} × {len(learners)} learners", total) as advance:
+    with progress_bar(quiet, f"{schema.name} × {len(learners)} learners", total) as advance:
         results = evaluate(
             source,
             learners,
@@ -185,40 +181,3 @@ def evaluate_command(
 
 def _names(value: str | None) -> list[str]:
     return [s.strip() for s in value.split(",") if s.strip()] if value else []
-
-
-@contextlib.contextmanager
-def _progress(quiet: bool, description: str, total: int | None) -> Iterator[ProgressCallback]:
-    """A progress bar with instances/s on standard error, refreshed every 64 instances."""
-    if quiet:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(file=sys.stderr),
-    )
-    task = bar.add_task(description, total=total, rate="")
-
-    def advance(n: int) -> None:
-        if n & 63 == 0 or n == total:
-            bar.update(task, completed=n)
-            speed = bar.tasks[0].speed
-            bar.update(task, rate=f"{speed:,.0f} inst/s" if speed else "")
-
-    with bar:
-        yield advance

@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -18,26 +18,7 @@ from learners.clustering import LabelClustering
 from learners.clustering import _kernels as K
 from learners.clustering.label_clustering import refine
 from stream.sources.synth import Drift, MultiLabelSynth
-
-Partition = Sequence[Sequence[Hashable]]
-
-
-def adjusted_rand_index(a: Partition, b: Partition) -> float:
-    """Hubert and Arabie's adjusted Rand index of two partitions of the same labels."""
-    where_a = {label: i for i, cluster in enumerate(a) for label in cluster}
-    where_b = {label: j for j, cluster in enumerate(b) for label in cluster}
-    assert sorted(map(str, where_a)) == sorted(map(str, where_b))
-    table = np.zeros((len(a), len(b)))
-    for label, i in where_a.items():
-        table[i, where_b[label]] += 1
-
-    def pairs(x: np.ndarray) -> float:
-        return float((x * (x - 1) / 2).sum())
-
-    index, rows, cols = pairs(table), pairs(table.sum(1)), pairs(table.sum(0))
-    expected = rows * cols / pairs(np.array([len(where_a)]))
-    best = (rows + cols) / 2
-    return 1.0 if best == expected else (index - expected) / (best - expected)
+from tests.learners.helpers import Partition, adjusted_rand_index
 
 
 def as_sets(partition: Partition) -> set[frozenset[Hashable]]:

@@ -1,0 +1,106 @@
+"""Run learners side by side on several data sets and collect the evaluation objects.
+
+Each data set is one prequential run (`stream.prequential.evaluate`): the learners share the
+stream in one process, so their instances/s compare on the same machine at the same moment.
+A learner that exceeds the time budget on a data set stops there and is reported on the
+instances it handled (`stopped_early`), as ../shared/PEERS.md reports a `slow` peer.
+
+>>> results = run_suite(["yeast"], ["majority"], limit=200)
+>>> [(r["learner"], r["dataset"], r["n"]) for r in results]
+[('majority', 'yeast', 200), ('no-change', 'yeast', 200)]
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_LEARNERS",
+    "PUBLISHED",
+    "machine",
+    "read_results",
+    "run_suite",
+    "write_results",
+]
+
+#: what iHOMER is compared with by default: the ablations and river's binary relevance and chains
+DEFAULT_LEARNERS = ("ihomer", "mlhat", "ihomer-random", "br-ht", "cc-ht")
+#: the eight data sets the MLHAT authors publish full-stream results for
+PUBLISHED = ("flags", "emotions", "birds", "yeast", "scene", "medical", "enron", "bibtex")
+
+OnRun = Callable[[str, int | None], Callable[[int], None] | None]
+
+
+def run_suite(
+    datasets: Sequence[str],
+    learners: Sequence[str],
+    *,
+    budget: float | None = None,
+    limit: int | None = None,
+    on_dataset: OnRun | None = None,
+) -> list[dict[str, Any]]:
+    """One evaluation object (DESIGN.md §3) per learner and data set, `no-change` included.
+
+    `on_dataset(name, n_instances)` is called before each data set and may return a progress
+    callback for it.
+    """
+    from learners.registry import make
+    from stream.datasets import open_dataset
+    from stream.prequential import evaluate
+
+    results: list[dict[str, Any]] = []
+    for name in datasets:
+        source = open_dataset(name)
+        total = source.schema.n_instances
+        if limit is not None:
+            total = min(limit, total) if total is not None else limit
+        advance = on_dataset(name, total) if on_dataset is not None else None
+        models = {learner: make(learner) for learner in learners}
+        for result in evaluate(source, models, budget=budget, limit=limit, on_instance=advance):
+            results.append({**result.to_dict(), "dataset": name})
+    return results
+
+
+def machine() -> dict[str, Any]:
+    """Where a suite ran: CPU, cores, Python, the key libraries' versions, the date."""
+    import os
+    from importlib.metadata import version
+
+    return {
+        "cpu": _cpu_name() or platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": version("numpy"),
+        "numba": version("numba"),
+        "river": version("river"),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def _cpu_name() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def write_results(results: list[dict[str, Any]], path: Path, **extra: Any) -> None:
+    """`results.json`: the evaluation objects, with the machine and any extra keys."""
+    payload = {"machine": machine(), **extra, "results": results}
+    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """Read what `write_results` wrote (a bare list of evaluation objects is accepted too)."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(payload, list):
+        payload = {"machine": {}, "results": payload}
+    return dict(payload)

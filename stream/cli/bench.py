@@ -1,0 +1,102 @@
+"""`ihomer bench`: learners side by side on many data sets, with tables for the README."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from stream.cli.progress import ProgressCallback, progress_bar
+from stream.errors import IhomerError
+
+
+@click.command("bench")
+@click.option(
+    "--datasets",
+    default="all",
+    show_default=True,
+    help="Comma-separated data set names or paths; `all` = every data set found on disk.",
+)
+@click.option(
+    "--learners",
+    default=None,
+    help="Comma-separated learner names (default: ihomer, mlhat, ihomer-random, br-ht, "
+    "cc-ht); no-change is always added.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds each learner may spend per data set; past it, it is reported as slow.",
+)
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=None, help="Instances per set.")
+@click.option(
+    "--out",
+    default="bench-results",
+    show_default=True,
+    help="Folder for results.json and results.md (created).",
+)
+@click.option(
+    "--readme",
+    default=None,
+    help="Also write the report between the results markers of this Markdown file.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def bench_command(
+    datasets: str,
+    learners: str | None,
+    budget: float,
+    limit: int | None,
+    out: str,
+    readme: str | None,
+    quiet: bool,
+) -> None:
+    """Run learners side by side on each data set and write the comparison tables.
+
+    Each data set is one prequential run in this process, so speeds compare within a row.
+    """
+    from learners.registry import make
+    from stream.bench.report import markdown_report, update_readme
+    from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
+    from stream.datasets import available
+
+    names = _names(datasets)
+    if names == ["all"]:
+        names = [d for d in available() if d not in ("yeast", "synth")]
+        if not names:
+            raise IhomerError("no data sets found on disk (set IHOMER_DATA; see `ihomer datasets`)")
+    learner_names = _names(learners) or list(DEFAULT_LEARNERS)
+    for name in learner_names:
+        make(name)  # an unknown name fails now, not after an hour of benchmarks
+    folder = Path(out).expanduser()
+    readme_path = Path(readme).expanduser() if readme else None
+    if readme_path is not None and not readme_path.is_file():
+        raise IhomerError(f"--readme {readme}: no such file")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    with contextlib.ExitStack() as bars:
+
+        def on_dataset(name: str, total: int | None) -> ProgressCallback:
+            bars.close()  # the previous data set's bar
+            description = f"{name} × {len(learner_names) + 1} learners"
+            return bars.enter_context(progress_bar(quiet, description, total))
+
+        results = run_suite(names, learner_names, budget=budget, limit=limit, on_dataset=on_dataset)
+    command = "ihomer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    host = machine()
+    write_results(results, folder / "results.json", command=command, budget=budget)
+    report = markdown_report(results, host, command)
+    (folder / "results.md").write_text(report, encoding="utf-8")
+    click.echo(report)
+    click.echo(f"results: {folder / 'results.json'}, {folder / 'results.md'}", err=True)
+    if readme_path is not None:
+        update_readme(readme_path, report)
+        click.echo(f"updated: {readme_path}", err=True)
+
+
+def _names(value: str | None) -> list[str]:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else []
