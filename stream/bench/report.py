@@ -14,7 +14,7 @@ from stream.bench.suite import PUBLISHED
 from stream.bench.table import quality_table, speed_table
 from stream.errors import IhomerError
 
-__all__ = ["START", "END", "markdown_report", "update_readme"]
+__all__ = ["END", "START", "check_markers", "markdown_report", "update_readme"]
 
 START = "<!-- results:start -->"
 END = "<!-- results:end -->"
@@ -57,11 +57,20 @@ def markdown_report(
     return "\n".join(parts) + "\n"
 
 
-def update_readme(path: Path, report: str) -> None:
-    """Replace what lies between `START` and `END` in `path` with `report`."""
-    text = path.read_text(encoding="utf-8")
+def check_markers(path: Path) -> str:
+    """The text of `path`, once it is known to hold one `START` marker before one `END`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise IhomerError(f"{path}: {exc.strerror or exc}") from None
     if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
         raise IhomerError(f"{path}: needs exactly one {START} line followed by one {END} line")
+    return text
+
+
+def update_readme(path: Path, report: str) -> None:
+    """Replace what lies between `START` and `END` in `path` with `report`."""
+    text = check_markers(path)
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     path.write_text(f"{head}{START}\n{report}{END}{tail}", encoding="utf-8")

@@ -60,7 +60,7 @@ def bench_command(
     Each data set is one prequential run in this process, so speeds compare within a row.
     """
     from learners.registry import make
-    from stream.bench.report import markdown_report, update_readme
+    from stream.bench.report import check_markers, markdown_report, update_readme
     from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
     from stream.datasets import available
 
@@ -74,8 +74,8 @@ def bench_command(
         make(name)  # an unknown name fails now, not after an hour of benchmarks
     folder = Path(out).expanduser()
     readme_path = Path(readme).expanduser() if readme else None
-    if readme_path is not None and not readme_path.is_file():
-        raise IhomerError(f"--readme {readme}: no such file")
+    if readme_path is not None:
+        check_markers(readme_path)  # before the run, not after it
     folder.mkdir(parents=True, exist_ok=True)
 
     with contextlib.ExitStack() as bars:
