@@ -45,6 +45,12 @@ from stream.errors import IhomerError
     default=None,
     help="Also write the report between the results markers of this Markdown file.",
 )
+@click.option(
+    "--from",
+    "from_path",
+    default=None,
+    help="Make the report from this results.json of an earlier run instead of running.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def bench_command(
     datasets: str,
@@ -53,14 +59,47 @@ def bench_command(
     limit: int | None,
     out: str,
     readme: str | None,
+    from_path: str | None,
     quiet: bool,
 ) -> None:
     """Run learners side by side on each data set and write the comparison tables.
 
     Each data set is one prequential run in this process, so speeds compare within a row.
     """
-    from learners.registry import make
     from stream.bench.report import check_markers, markdown_report, update_readme
+
+    readme_path = Path(readme).expanduser() if readme else None
+    if readme_path is not None:
+        check_markers(readme_path)  # before the run, not after it
+    if from_path is not None:
+        from stream.bench.suite import read_results
+
+        try:
+            earlier = read_results(Path(from_path).expanduser())
+        except (OSError, ValueError) as exc:
+            raise IhomerError(f"--from {from_path}: {exc}") from None
+        report = markdown_report(
+            earlier["results"], earlier.get("machine", {}), earlier.get("command", "?")
+        )
+        click.echo(report)
+        if readme_path is not None:
+            update_readme(readme_path, report)
+            click.echo(f"updated: {readme_path}", err=True)
+        return
+    _run(datasets, learners, budget, limit, out, readme_path, quiet)
+
+
+def _run(
+    datasets: str,
+    learners: str | None,
+    budget: float,
+    limit: int | None,
+    out: str,
+    readme_path: Path | None,
+    quiet: bool,
+) -> None:
+    from learners.registry import make
+    from stream.bench.report import markdown_report, update_readme
     from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
     from stream.datasets import available
 
@@ -73,9 +112,6 @@ def bench_command(
     for name in learner_names:
         make(name)  # an unknown name fails now, not after an hour of benchmarks
     folder = Path(out).expanduser()
-    readme_path = Path(readme).expanduser() if readme else None
-    if readme_path is not None:
-        check_markers(readme_path)  # before the run, not after it
     folder.mkdir(parents=True, exist_ok=True)
 
     with contextlib.ExitStack() as bars:

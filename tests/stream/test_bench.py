@@ -37,6 +37,11 @@ def test_bench_writes_results_report_and_readme(tmp_path: Path) -> None:
     text = readme.read_text()
     assert "old table" not in text and report in text
     assert text.startswith("# title\n") and text.endswith("\nafter\n")
+    # the report is made again from the results file alone
+    readme.write_text(f"{START}\n{END}\n")
+    again = ihomer("bench", "--from", str(out / "results.json"), "--readme", str(readme))
+    assert again.returncode == 0, again.stderr
+    assert readme.read_text() == f"{START}\n{report}{END}\n"
 
 
 def test_bench_reports_a_learner_stopped_by_the_budget(tmp_path: Path) -> None:
