@@ -359,22 +359,30 @@ def _after(preprocessing: compose.TransformerUnion, model: Any) -> base.MultiLab
     return cast(base.MultiLabelClassifier, preprocessing | model)
 
 
-@register("br-ht", "binary relevance of Hoeffding trees (river PerOutputClassifier)")
+@register(
+    "br-ht",
+    "binary relevance of Hoeffding trees (river PerOutputClassifier)",
+    absent_is_missing=True,
+)
 def _br_ht() -> base.MultiLabelClassifier:
     return _br(tree.HoeffdingTreeClassifier())
 
 
-@register("br-hat", "binary relevance of Hoeffding adaptive trees")
+@register("br-hat", "binary relevance of Hoeffding adaptive trees", absent_is_missing=True)
 def _br_hat() -> base.MultiLabelClassifier:
     return _br(tree.HoeffdingAdaptiveTreeClassifier(seed=SEED))
 
 
-@register("br-efdt", "binary relevance of extremely fast decision trees")
+@register("br-efdt", "binary relevance of extremely fast decision trees", absent_is_missing=True)
 def _br_efdt() -> base.MultiLabelClassifier:
     return _br(tree.ExtremelyFastDecisionTreeClassifier())
 
 
-@register("br-arf", "binary relevance of adaptive random forests (10 trees each; slow)")
+@register(
+    "br-arf",
+    "binary relevance of adaptive random forests (10 trees each; slow)",
+    absent_is_missing=True,
+)
 def _br_arf() -> base.MultiLabelClassifier:
     return _br(forest.ARFClassifier(seed=SEED))
 
@@ -413,21 +421,31 @@ def _br_abolr() -> base.MultiLabelClassifier:
     )
 
 
-@register("cc-ht", "classifier chain of Hoeffding trees, labels in first-seen order")
+@register(
+    "cc-ht",
+    "classifier chain of Hoeffding trees, labels in first-seen order",
+    absent_is_missing=True,
+)
 def _cc_ht() -> base.MultiLabelClassifier:
     return FirstSeenClassifierChain(tree.HoeffdingTreeClassifier())
 
 
-@register("lc-ht", "label powerset (label combinations) with a Hoeffding tree")
+@register(
+    "lc-ht", "label powerset (label combinations) with a Hoeffding tree", absent_is_missing=True
+)
 def _lc_ht() -> base.MultiLabelClassifier:
     return LabelPowerset(tree.HoeffdingTreeClassifier())
 
 
-@register("ps-ht", "pruned sets (p=2, b=2) with a Hoeffding tree")
+@register("ps-ht", "pruned sets (p=2, b=2) with a Hoeffding tree", absent_is_missing=True)
 def _ps_ht() -> base.MultiLabelClassifier:
     return PrunedSets(tree.HoeffdingTreeClassifier())
 
 
-@register("isoupt", "iSOUP-Tree regressor on 0/1 label targets, thresholded at 0.5")
+@register(
+    "isoupt",
+    "iSOUP-Tree regressor on 0/1 label targets, thresholded at 0.5",
+    absent_is_missing=True,
+)
 def _isoupt() -> base.MultiLabelClassifier:
     return ThresholdedRegressor(tree.ISOUPTreeRegressor())

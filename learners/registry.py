@@ -9,7 +9,7 @@ from river import base
 
 from stream.errors import UnknownNameError
 
-__all__ = ["LearnerSpec", "describe", "make", "names", "register"]
+__all__ = ["LearnerSpec", "describe", "make", "names", "reads_absent_as_missing", "register"]
 
 
 @dataclass(frozen=True)
@@ -17,22 +17,27 @@ class LearnerSpec:
     name: str
     factory: Callable[[], base.MultiLabelClassifier]
     description: str
+    absent_is_missing: bool = False
 
 
 _REGISTRY: dict[str, LearnerSpec] = {}
 
 
 def register(
-    name: str, description: str
+    name: str, description: str, *, absent_is_missing: bool = False
 ) -> Callable[[Callable[[], base.MultiLabelClassifier]], Callable[[], base.MultiLabelClassifier]]:
-    """Decorator that registers a zero-argument factory under a short name."""
+    """Decorator that registers a zero-argument factory under a short name.
+
+    `absent_is_missing` marks a learner that reads a feature absent from `x` as missing (river's
+    trees), so it must be given a sparse stream's zeros explicitly (see `stream.prequential`).
+    """
 
     def wrap(
         factory: Callable[[], base.MultiLabelClassifier],
     ) -> Callable[[], base.MultiLabelClassifier]:
         if name in _REGISTRY:
             raise ValueError(f"learner name {name!r} is registered twice")
-        _REGISTRY[name] = LearnerSpec(name, factory, description)
+        _REGISTRY[name] = LearnerSpec(name, factory, description, absent_is_missing)
         return factory
 
     return wrap
@@ -70,3 +75,14 @@ def make(name: str) -> base.MultiLabelClassifier:
     if spec is None:
         raise UnknownNameError("learner", name, sorted(_REGISTRY))
     return spec.factory()
+
+
+def reads_absent_as_missing(name: str) -> bool:
+    """Whether the learner registered as `name` needs a sparse row's zeros spelled out.
+
+    >>> reads_absent_as_missing("br-ht"), reads_absent_as_missing("mlhat")
+    (True, False)
+    """
+    _load_all()
+    spec = _REGISTRY.get(name)
+    return spec is not None and spec.absent_is_missing

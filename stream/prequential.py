@@ -21,7 +21,7 @@ import itertools
 import sys
 import time
 import types
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -135,6 +135,7 @@ class _Run:
     memory_bytes: int = field(default=0)
     n: int = 0
     stopped: bool = False
+    dense: bool = False
 
     def test_then_train(self, block: list[Instance]) -> list[frozenset[Hashable]]:
         """Predict then learn each instance of the block; the predicted label sets."""
@@ -195,6 +196,7 @@ def iter_prequential(
     window: int = 500,
     limit: int | None = None,
     budget: float | None = None,
+    dense: Collection[str] = (),
     on_instance: Callable[[int], None] | None = None,
 ) -> Iterator[Checkpoint]:
     """Run test-then-train over `source`, yielding a checkpoint every `every` instances.
@@ -215,6 +217,9 @@ def iter_prequential(
     budget
         Seconds of predicting and learning each learner may spend: a learner past it stops
         (at the end of a block) while the others go on; its snapshots say so.
+    dense
+        Learners that read an absent feature as missing: on a sparse stream they are given
+        every feature, absent ones as 0 (`Schema.densify`, outside their timed part).
     on_instance
         Called with the number of instances done, after each block of up to `BLOCK`
         instances (for progress bars).
@@ -226,7 +231,12 @@ def iter_prequential(
     if every is None:
         every = max(1, total // 100) if total else 500
     runs = {
-        name: _Run(model, MultiLabelMetrics(labels), WindowedMultiLabelMetrics(window, labels))
+        name: _Run(
+            model,
+            MultiLabelMetrics(labels),
+            WindowedMultiLabelMetrics(window, labels),
+            dense=source.schema.sparse and name in dense,
+        )
         for name, model in learners.items()
     }
     stream = iter(source)
@@ -242,10 +252,13 @@ def iter_prequential(
         if not block:
             break
         truths = [frozenset(label for label, on in y.items() if on) for _, y in block]
+        dense_block: list[Instance] | None = None
         for run in runs.values():
             if run.stopped:
                 continue
-            guesses = run.test_then_train(block)
+            if run.dense and dense_block is None:
+                dense_block = [(source.schema.densify(x), y) for x, y in block]
+            guesses = run.test_then_train(dense_block if run.dense and dense_block else block)
             run.stopped = budget is not None and run.seconds > budget
             for truth, guess in zip(truths, guesses, strict=True):
                 run.full.update(truth, guess)
@@ -289,7 +302,8 @@ def evaluate(
     and each result carries its gain over it. Results come in the order of `learners`, with an
     added `no-change` last. A learner stopped by the time `budget` (seconds, per learner) is
     reported on the instances it handled, with `stopped_early`; its gain is then left out (the
-    reference ran over more instances).
+    reference ran over more instances). Registered learners that read absent features as
+    missing (river's trees) get a sparse stream's zeros spelled out.
 
     >>> from learners.registry import make
     >>> from stream.sources.yeast import YeastSource
@@ -298,7 +312,7 @@ def evaluate(
     >>> slow.n, slow.stopped_early, slow.gain_over_no_change
     (64, True, None)
     """
-    from learners.registry import make
+    from learners.registry import make, reads_absent_as_missing
 
     learners = dict(learners)
     if REFERENCE_LEARNER not in learners:
@@ -312,6 +326,7 @@ def evaluate(
         window=window,
         limit=limit,
         budget=budget,
+        dense=[name for name in learners if reads_absent_as_missing(name)],
         on_instance=on_instance,
     ):
         for name, snap in checkpoint.learners.items():

@@ -81,6 +81,24 @@ class Schema:
                 row[j] = value
         return row
 
+    def densify(self, x: Mapping[str, Any]) -> dict[str, Any]:
+        """Every feature of a sparse row: an absent one is 0 (a nominal one, its first category,
+        as sparse ARFF means). Rows of a dense schema come back as they are.
+
+        >>> s = Schema("toy", ("a", "b", "c"), ("l",), nominal={"c": ("0", "1")}, sparse=True)
+        >>> s.densify({"b": 2.5})
+        {'a': 0.0, 'b': 2.5, 'c': '0'}
+        """
+        if not self.sparse:
+            return dict(x)
+        defaults = self.__dict__.get("_dense_defaults_cache")
+        if defaults is None:
+            defaults = {
+                f: self.nominal[f][0] if f in self.nominal else 0.0 for f in self.feature_names
+            }
+            object.__setattr__(self, "_dense_defaults_cache", defaults)
+        return {**defaults, **x}
+
     def y_to_array(self, y: Mapping[str, bool]) -> np.ndarray:
         """Encode one label dict as a boolean row (absent labels are False)."""
         return np.array([bool(y.get(name, False)) for name in self.label_names], dtype=np.bool_)

@@ -18,7 +18,7 @@ from stream.errors import IhomerError
     "--datasets",
     default="all",
     show_default=True,
-    help="Comma-separated data set names or paths; `all` = every data set found on disk.",
+    help="Comma-separated data set names or paths; `all` = yeast and every data set on disk.",
 )
 @click.option(
     "--learners",
@@ -105,7 +105,7 @@ def _run(
 
     names = _names(datasets)
     if names == ["all"]:
-        names = [d for d in available() if d not in ("yeast", "synth")]
+        names = [d for d in available() if d != "synth"]
         if not names:
             raise IhomerError("no data sets found on disk (set IHOMER_DATA; see `ihomer datasets`)")
     learner_names = _names(learners) or list(DEFAULT_LEARNERS)
