@@ -20,7 +20,8 @@ How a run goes
 --------------
 1. The stream (a data set name, an ARFF path or any `Source`) is written to a temporary ARFF file
    with the label attributes first (`write_labels_first_arff`), rows read by our own reader, sparse
-   rows kept sparse: MOA, like MEKA's `-C L`, takes the first L attributes as the labels.
+   rows kept sparse: MEKA's learners (as with MEKA's `-C L`) and MultilabelHoeffdingTree take
+   the first L attributes as the labels.
 2. A small Java class (`MoaLoop`, source below) is compiled once with `javac` against capymoa's
    jar (cached under `~/.cache/ihomer/moa`) and loaded into capymoa's JVM.
 3. `MoaLoop.load` reads the whole file into memory with MOA's `MultiTargetArffFileStream`;
@@ -64,9 +65,10 @@ MOA's own evaluator
 an instance with no true and no predicted label where ours scores 1; its "Accuracy" (Jaccard)
 does the same; its "Precision" divides by the true labels (it is example-based recall); its
 "Recall" divides by the predicted labels with integer division (it counts the instances whose
-predicted set is a non-empty subset of the true set); and it dereferences a null prediction
-(what MEKA's learners give before their first instance) before checking for it. MOA's
-prequential tasks also time CPU time of the thread, with the evaluator inside the loop.
+predicted set is a non-empty subset of the true set); and it leaves out an instance whose
+prediction is null (MEKA's learners give none before their first instance), where we score an
+empty predicted set. MOA's prequential tasks also time the thread's CPU time with the
+evaluator inside the loop.
 
 Known differences from PEERS.md (measured per instance from Python, nominal features as
 numbers): moa-br-ht, moa-ps-ht and moa-isoupt give the same numbers on flags and yeast; moa-cc-ht
@@ -587,7 +589,10 @@ def _load_loop_class() -> Any:
     except Exception as exc:  # capymoa raises RuntimeError/OSError when Java cannot start
         raise PeerUnavailable(f"capymoa cannot start Java: {exc}") from None
     classes = _compile(javac, Path(capymoa_moa_jar()))
-    moa_loader = jpype.JClass("moa.core.Example").class_.getClassLoader()
+    try:
+        moa_loader = jpype.JClass("moa.core.Example").class_.getClassLoader()
+    except Exception as exc:  # a JVM started before capymoa, without MOA's jar
+        raise PeerUnavailable(f"the running JVM cannot load MOA's classes: {exc}") from None
     url = jpype.JClass("java.io.File")(str(classes)).toURI().toURL()
     urls = jpype.JArray(jpype.JClass("java.net.URL"))([url])
     loader = jpype.JClass("java.net.URLClassLoader")(urls, moa_loader)

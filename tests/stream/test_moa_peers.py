@@ -213,6 +213,12 @@ def test_our_metrics_on_moa_predictions_are_consistent(flags_br: moa.MoaRun) -> 
     hits, n_true = (truth & guess).sum(axis=1), truth.sum(axis=1)
     recall = np.where(n_true > 0, hits / np.maximum(n_true, 1), 0.0)
     assert measured["Precision"] == pytest.approx(recall.mean())
+    # its "Recall" divides with integers: 1 where the predicted set is a non-empty subset
+    n_guess = guess.sum(axis=1)
+    assert measured["Recall"] == pytest.approx(((hits == n_guess) & (n_guess > 0)).mean())
+    union = (truth | guess).sum(axis=1)
+    jaccard = np.where(union > 0, hits / np.maximum(union, 1), 0.0)
+    assert measured["Accuracy"] == pytest.approx(jaccard.mean())
 
 
 def test_unknown_learner_is_named(datasets_dir: Path) -> None:
