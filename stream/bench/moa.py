@@ -221,6 +221,8 @@ public final class MoaLoop {
     /** Read the whole ARFF file (its first `labels` attributes are the labels) into memory. */
     public static MoaLoop load(String arff, int labels) {
         NETLIB.setLevel(Level.SEVERE);
+        heapPools();
+        retainedHeap();
         Capture capture = Capture.start();
         try {
             MultiTargetArffFileStream stream = new MultiTargetArffFileStream(arff, "1-" + labels);
@@ -260,17 +262,14 @@ public final class MoaLoop {
             }
             java.util.Arrays.fill(predicted, (byte) 0);
             Learner learner = newLearner(cli, header);
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    pool.resetPeakUsage();
-                }
+            ArrayList<MemoryPoolMXBean> pools = heapPools();
+            for (MemoryPoolMXBean pool : pools) {
+                pool.resetPeakUsage();
             }
             loop(learner, threshold, inclusive, budget, true);
             long peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    peak += pool.getPeakUsage().getUsed();
-                }
+            for (MemoryPoolMXBean pool : pools) {
+                peak += pool.getPeakUsage().getUsed();
             }
             heapPeakBytes = peak;
             long withModel = retainedHeap();
@@ -317,6 +316,16 @@ public final class MoaLoop {
             n = i;
             stoppedEarly = stopped;
         }
+    }
+
+    private static ArrayList<MemoryPoolMXBean> heapPools() {
+        ArrayList<MemoryPoolMXBean> pools = new ArrayList<>();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pools.add(pool);
+            }
+        }
+        return pools;
     }
 
     private static long retainedHeap() {
