@@ -1,3 +1,4 @@
-"""Benchmark suites: many learners on many streams, one results file, tables for the README."""
+"""Benchmark suites: our learners and other libraries' (river, MOA) on the same streams, one
+results file, tables for the README."""
 
 from __future__ import annotations
