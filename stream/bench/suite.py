@@ -2,6 +2,9 @@
 
 Each data set is one prequential run (`stream.prequential.evaluate`): the learners share the
 stream in one process, so their instances/s compare on the same machine at the same moment.
+MOA's learners (names `moa-...`, `stream.bench.moa`) run after it on the same data set, in a
+child process that drives MOA's own test-then-train loop in the JVM; where Java or capymoa is
+missing they are skipped with a note.
 A learner that exceeds the time budget on a data set stops there and is reported on the
 instances it handled (`stopped_early`), as ../shared/PEERS.md reports a `slow` peer.
 
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +29,7 @@ __all__ = [
     "PUBLISHED",
     "machine",
     "read_results",
+    "run_moa",
     "run_suite",
     "write_results",
 ]
@@ -43,16 +49,20 @@ def run_suite(
     budget: float | None = None,
     limit: int | None = None,
     on_dataset: OnRun | None = None,
+    notes: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """One evaluation object (DESIGN.md §3) per learner and data set, `no-change` included.
 
     `on_dataset(name, n_instances)` is called before each data set and may return a progress
-    callback for it.
+    callback for it. Why MOA's learners were skipped or failed is appended to `notes`.
     """
     from learners.registry import make
     from stream.datasets import open_dataset
     from stream.prequential import evaluate
 
+    moa = [learner for learner in learners if learner.startswith("moa-")]
+    learners = [learner for learner in learners if learner not in moa]
+    skipped: str | None = None
     results: list[dict[str, Any]] = []
     for name in datasets:
         source = open_dataset(name)
@@ -63,7 +73,33 @@ def run_suite(
         models = {learner: make(learner) for learner in learners}
         for result in evaluate(source, models, budget=budget, limit=limit, on_instance=advance):
             results.append({**result.to_dict(), "dataset": name})
+        if moa and skipped is None and limit is None:
+            runs, skipped, failure = run_moa(name, moa, budget)
+            results.extend({**r, "dataset": name} for r in runs)
+            for note in (skipped, failure):
+                if note is not None and notes is not None:
+                    notes.append(note)
     return results
+
+
+def run_moa(
+    dataset: str, learners: Sequence[str], budget: float | None
+) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """MOA's results on `dataset`, why MOA cannot run here (None if it can), and how it failed.
+
+    A child process, since MEKA's wrapper ends its JVM's process when a learner fails.
+    """
+    command = [sys.executable, "-m", "stream.bench.moa", dataset, *learners]
+    if budget is not None:
+        command += ["--budget", str(budget)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    runs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    last = (proc.stderr.strip().splitlines() or [""])[-1]
+    if proc.returncode == 3:
+        return runs, f"MOA's learners skipped: {last.removeprefix('skipped: ')}", None
+    if proc.returncode != 0:
+        return runs, None, f"MOA on {dataset} exited with status {proc.returncode}: {last}"
+    return runs, None, None
 
 
 def machine() -> dict[str, Any]:

@@ -24,7 +24,8 @@ from stream.errors import IhomerError
     "--learners",
     default=None,
     help="Comma-separated learner names (default: ihomer, mlhat, ihomer-random, br-ht, "
-    "cc-ht); no-change is always added.",
+    "cc-ht); moa-br-ht, moa-cc-ht, moa-ps-ht, moa-isoupt, moa-mlht run MOA's (needs Java and "
+    "the `peers` extra); no-change is always added.",
 )
 @click.option(
     "--budget",
@@ -99,6 +100,7 @@ def _run(
     quiet: bool,
 ) -> None:
     from learners.registry import make
+    from stream.bench.moa import MOA_LEARNERS
     from stream.bench.report import markdown_report, update_readme
     from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
     from stream.datasets import available
@@ -110,7 +112,12 @@ def _run(
             raise IhomerError("no data sets found on disk (set IHOMER_DATA; see `ihomer datasets`)")
     learner_names = _names(learners) or list(DEFAULT_LEARNERS)
     for name in learner_names:
-        make(name)  # an unknown name fails now, not after an hour of benchmarks
+        if name.startswith("moa-"):
+            if name not in MOA_LEARNERS:
+                known = ", ".join(MOA_LEARNERS)
+                raise IhomerError(f"unknown MOA learner {name!r}; known: {known}")
+        else:
+            make(name)  # an unknown name fails now, not after an hour of benchmarks
     folder = Path(out).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -121,10 +128,15 @@ def _run(
             description = f"{name} × {len(learner_names) + 1} learners"
             return bars.enter_context(progress_bar(quiet, description, total))
 
-        results = run_suite(names, learner_names, budget=budget, limit=limit, on_dataset=on_dataset)
+        notes: list[str] = []
+        results = run_suite(
+            names, learner_names, budget=budget, limit=limit, on_dataset=on_dataset, notes=notes
+        )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     command = "ihomer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     host = machine()
-    write_results(results, folder / "results.json", command=command, budget=budget)
+    write_results(results, folder / "results.json", command=command, budget=budget, notes=notes)
     report = markdown_report(results, host, command)
     (folder / "results.md").write_text(report, encoding="utf-8")
     click.echo(report)

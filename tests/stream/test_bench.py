@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from stream.bench.report import END, START
 from stream.bench.table import average_ranks
 from tests.stream.test_cli import CONTRACT_KEYS, METRIC_KEYS, assert_one_line_error, ihomer
@@ -67,3 +69,29 @@ def test_bench_user_errors_are_one_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert_one_line_error(proc, "results:start")
     assert readme.read_text() == "no markers here\n"
+
+
+def test_bench_runs_moa_learners_beside_ours(tmp_path: Path) -> None:
+    """MOA's learners join the table when Java and capymoa are here, else a note says why."""
+    proc = ihomer(
+        "bench", "--datasets", "flags", "--learners", "mlhat,moa-ps-ht", "--out", str(tmp_path),
+        "-q",
+    )  # fmt: skip
+    if "data set" in proc.stderr and proc.returncode == 2:
+        pytest.skip(f"the flags data set is not here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads((tmp_path / "results.json").read_text())
+    learners = [r["learner"] for r in payload["results"]]
+    if payload["notes"]:
+        assert "skipped" in payload["notes"][0] and learners == ["mlhat", "no-change"]
+        return
+    assert learners == ["mlhat", "no-change", "moa-ps-ht"]
+    moa = payload["results"][2]
+    assert moa["dataset"] == "flags" and moa["n"] == 194
+    assert moa["metrics"]["subset_accuracy"] == pytest.approx(0.119, abs=0.001)  # as PEERS.md
+    assert "| flags |" in (tmp_path / "results.md").read_text()
+
+
+def test_bench_refuses_an_unknown_moa_learner(tmp_path: Path) -> None:
+    proc = ihomer("bench", "--datasets", "yeast", "--learners", "moa-nope", "--out", str(tmp_path))
+    assert_one_line_error(proc, "moa-nope", "moa-br-ht")
