@@ -89,6 +89,35 @@ def test_meta_routing_trains_a_cluster_only_on_its_instances(yeast: list) -> Non
     assert first.totals[0] == expected < 500
 
 
+def test_meta_labels_follow_the_clusters_through_a_restructuring(yeast: list) -> None:  # type: ignore[type-arg]
+    """An unchanged cluster keeps its meta-label (and what the meta-tree learned of it); a
+    split child is gated by its parent's meta-label until its own has had `n_min` instances."""
+    model = IHOMER(routing="meta", drift_delta=0, n_min=100, tree_params=NO_BOOTSTRAP)
+    labels = sorted(yeast[0][1])
+    model._labels = dict.fromkeys(labels)
+    whole, rest = tuple(labels[:6]), tuple(labels[6:])
+    model._restructure([whole, rest])
+    model._seen_version = model._clustering.version  # hold the partitions set here
+    model._clustering.learn_one = lambda y: None  # type: ignore[method-assign]
+    for x, y in yeast[:400]:
+        model.learn_one(x, y)
+    whole_id, rest_id = model._ids
+    x = yeast[450][0]
+    assert model._meta is not None
+    gate_before = model._meta.predict_proba_one(x)[rest_id]
+    model._restructure([rest, whole[:3], whole[3:]])  # the first cluster splits, one stays
+    assert model._ids[0] == rest_id and model._meta.predict_proba_one(x)[rest_id] == gate_before
+    assert model._gate_ids == [rest_id, whole_id, whole_id]  # children gated by the parent
+    assert len({rest_id, whole_id, *model._ids}) == 4  # the children have new meta-labels
+    for x, y in yeast[400:499]:
+        model.learn_one(x, y)
+    assert model._gate_ids[1] == whole_id  # 99 instances: not yet
+    model.learn_one(*yeast[499])
+    assert model._gate_ids == model._ids  # 100: each child is gated by its own meta-label
+    assert set(model._meta_sets) == set(model._ids)  # the parent's meta-label is dropped
+    assert set(model._meta.predict_proba_one(x)) == set(model._ids)
+
+
 def test_a_label_added_mid_stream(yeast: list) -> None:  # type: ignore[type-arg]
     model = IHOMER(routing="all")
     for i, (x, y) in enumerate(yeast[:1000]):
