@@ -7,8 +7,8 @@ Gaussian's log density at x is `(x - mean)**2 * c1 + lognorm`. A Gaussian that h
 yet (unseen, or one value) gets `c1 = 0, lognorm = INVALID`, which makes its term log(eps).
 `counts[k]` counts each label's classes, `first[label]` is the class it saw first (-1: none).
 
-Each feature's term is river's `log(eps + pdf)`, computed as `logaddexp(log eps, log pdf)`
-with the vectorisable `exp_neg` and `log1p_unit`; the per-label log-sum-exp and probabilities
+Each feature's term is river's `log(eps + pdf)`, with `pdf = exp(log density)` by the
+vectorisable `exp_clamped` and `log_pos`; the per-label log-sum-exp and probabilities
 follow `scipy.special.logsumexp` and river's `BaseNB.predict_proba_one` step by step.
 """
 
@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from learners.naive_bayes._vector_math import exp_neg, log1p_unit, log_pos
+from learners.naive_bayes._vector_math import exp_clamped, log_pos
 
 __all__ = ["INVALID", "LOG_EPS", "PDF_EPS", "run"]
 
@@ -31,59 +31,54 @@ INVALID = -1e300
 _LOG_SQRT_TAU = math.log(math.sqrt(2.0 * math.pi))
 _LOG2 = math.log(2.0)
 _DX2_CAP = 1e300  # (x - mean)**2 is capped so that 0 * it stays 0 for INVALID Gaussians
+# below this log density, pdf < 1e-26 is under half an ulp of pdf + eps: the term is log(eps)
+_LOG_PDF_LOW = LOG_EPS - 40.0
 
 
 @njit(cache=True, error_model="numpy")
-def _welford(x, w, n, mean, m2):  # type: ignore[no-untyped-def]
-    """River's `Var.update(x, w)` on every column, with weight `w[k]` (0 leaves it as it is)."""
-    for k in range(n.shape[0]):
+def _welford(j, x, w, n, mean, m2):  # type: ignore[no-untyped-def]
+    """River's `Var.update(x, w)` on row `j`, column k weighted by `w[k]` (0: left as is)."""
+    for k in range(w.shape[0]):
         wk = w[k]
-        nk = n[k] + wk
-        old = mean[k]
+        nk = n[j, k] + wk
+        old = mean[j, k]
         new = old + (wk / (nk if nk > 0.0 else 1.0)) * (x - old)
-        n[k] = nk
-        mean[k] = new
-        m2[k] += wk * (x - old) * (x - new)
+        n[j, k] = nk
+        mean[j, k] = new
+        m2[j, k] += wk * (x - old) * (x - new)
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _derive(n, m2, c1, lognorm):  # type: ignore[no-untyped-def]
-    """`c1` and `lognorm` of each column from its count and sum of squares (ddof 0)."""
-    for k in range(n.shape[0]):
-        nk = n[k]
-        var = m2[k] / (nk if nk > 0.0 else 1.0)
+def _derive(j, n, m2, c1, lognorm):  # type: ignore[no-untyped-def]
+    """`c1` and `lognorm` of row `j` from its counts and sums of squares (ddof 0)."""
+    for k in range(n.shape[1]):
+        nk = n[j, k]
+        var = m2[j, k] / (nk if nk > 0.0 else 1.0)
         ok = var > 0.0
         safe = var if ok else 1.0
-        c1[k] = -0.5 / safe if ok else 0.0
-        lognorm[k] = -_LOG_SQRT_TAU - 0.5 * log_pos(safe) if ok else INVALID
+        c1[j, k] = -0.5 / safe if ok else 0.0
+        lognorm[j, k] = -_LOG_SQRT_TAU - 0.5 * log_pos(safe) if ok else INVALID
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _add_terms(x, mean, c1, lognorm, acc):  # type: ignore[no-untyped-def]
-    """acc[k] += log(eps + pdf_k(x)) for every column."""
-    for k in range(acc.shape[0]):
-        dx = x - mean[k]
-        dx2 = dx * dx
-        dx2 = dx2 if dx2 < _DX2_CAP else _DX2_CAP
-        lp = dx2 * c1[k] + lognorm[k]
-        d = lp - LOG_EPS
-        hi = lp if d > 0.0 else LOG_EPS
-        d = -d if d > 0.0 else d
-        acc[k] += hi + log1p_unit(exp_neg(d))
-
-
-@njit(cache=True, error_model="numpy")
 def _predict_row(idx, val, n_labels, counts, first, mean, c1, lognorm, acc, pt, pf, on):  # type: ignore[no-untyped-def]
     """Probabilities of True (`pt`) and False (`pf`; NaN for a class never seen) and the
     predicted class (`on`) of each label, for one row."""
+    width = acc.shape[0]
     acc[:] = 0.0
     for t in range(idx.shape[0]):
         j = idx[t]
         if j < 0:  # a feature never learned: no class has a Gaussian for it
-            for k in range(acc.shape[0]):
+            for k in range(width):
                 acc[k] += LOG_EPS
-        else:
-            _add_terms(val[t], mean[j], c1[j], lognorm[j], acc)
+            continue
+        x = val[t]
+        for k in range(width):  # acc[k] += log(eps + pdf_k(x))
+            dx = x - mean[j, k]
+            dx2 = dx * dx
+            dx2 = dx2 if dx2 < _DX2_CAP else _DX2_CAP
+            lp = dx2 * c1[j, k] + lognorm[j, k]
+            acc[k] += log_pos(PDF_EPS + exp_clamped(lp, _LOG_PDF_LOW, 700.0))
     for lab in range(n_labels):
         cf = counts[2 * lab]
         ct = counts[2 * lab + 1]
@@ -118,9 +113,8 @@ def _learn_row(idx, val, y, n_labels, counts, first, n, mean, m2, c1, lognorm, w
                 first[lab] = c
             w[2 * lab + c] = 1.0
     for t in range(idx.shape[0]):
-        j = idx[t]
-        _welford(val[t], w, n[j], mean[j], m2[j])
-        _derive(n[j], m2[j], c1[j], lognorm[j])
+        _welford(idx[t], val[t], w, n, mean, m2)
+        _derive(idx[t], n, m2, c1, lognorm)
 
 
 @njit(cache=True, error_model="numpy")

@@ -18,7 +18,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["EXP_FLOOR", "exp_neg", "log1p_unit", "log_pos"]
+__all__ = ["EXP_FLOOR", "exp_clamped", "exp_neg", "log1p_unit", "log_pos"]
 
 EXP_FLOOR = -40.0
 """`exp_neg` clamps its argument here: exp(-40) = 4e-18 is below half an ulp of any term it is
@@ -60,9 +60,8 @@ _as_bits: Any = _bits_of_float
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def exp_neg(t: float) -> float:
-    """e**t for t <= 0, with t clamped at `EXP_FLOOR` (so never below 4e-18)."""
-    t = t if t > EXP_FLOOR else EXP_FLOOR
+def _exp(t: float) -> float:
+    """e**t for -1020 * ln(2) < t < 1020 * ln(2)."""
     k = np.floor(t * _INV_LN2 + 0.5)
     r = (t - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
     p = 1.0 / 6227020800.0  # Taylor to r**13 / 13!: error below 2e-17
@@ -84,6 +83,19 @@ def exp_neg(t: float) -> float:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def exp_neg(t: float) -> float:
+    """e**t for t <= 0, with t clamped at `EXP_FLOOR` (so never below 4e-18)."""
+    return _exp(t if t > EXP_FLOOR else EXP_FLOOR)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def exp_clamped(t: float, low: float, high: float) -> float:
+    """e**t, with t clamped to [low, high] (a range within +-700)."""
+    t = t if t > low else low
+    return _exp(t if t < high else high)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _atanh_series(s: float) -> float:
     """2 atanh(s) = log((1 + s) / (1 - s)) for |s| <= 1/3."""
     s2 = s * s
@@ -96,6 +108,24 @@ def _atanh_series(s: float) -> float:
     p = p * s2 + 1.0 / 25.0
     p = p * s2 + 1.0 / 23.0
     p = p * s2 + 1.0 / 21.0
+    p = p * s2 + 1.0 / 19.0
+    p = p * s2 + 1.0 / 17.0
+    p = p * s2 + 1.0 / 15.0
+    p = p * s2 + 1.0 / 13.0
+    p = p * s2 + 1.0 / 11.0
+    p = p * s2 + 1.0 / 9.0
+    p = p * s2 + 1.0 / 7.0
+    p = p * s2 + 1.0 / 5.0
+    p = p * s2 + 1.0 / 3.0
+    p = p * s2 + 1.0
+    return 2.0 * s * p
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _atanh_series_short(s: float) -> float:
+    """2 atanh(s) for |s| <= 0.18 (to s**21: error below 1e-19)."""
+    s2 = s * s
+    p = 1.0 / 21.0
     p = p * s2 + 1.0 / 19.0
     p = p * s2 + 1.0 / 17.0
     p = p * s2 + 1.0 / 15.0
@@ -128,4 +158,4 @@ def log_pos(v: float) -> float:
     e = e + 1.0 if big else e
     e = e - 200.0 if tiny else e
     f = m - 1.0  # in [-0.29, 0.41]
-    return e * _LN2_HI + (e * _LN2_LO + _atanh_series(f / (2.0 + f)))
+    return e * _LN2_HI + (e * _LN2_LO + _atanh_series_short(f / (2.0 + f)))
