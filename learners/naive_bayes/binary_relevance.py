@@ -136,9 +136,10 @@ class BinaryRelevanceGaussianNB(ColumnIndex, MultiLabelLearner):
             idx_parts.append(cols)
             values.extend(x.values())
             lens[i + 1] = len(keys)
-        if _PLAIN.issuperset(map(type, values)):
+        val = np.array(values)
+        if val.dtype.kind in "fiub":  # numbers only (a string or None makes it another kind)
             idx = np.concatenate(idx_parts) if idx_parts else cols
-            val = np.array(values, dtype=np.float64)
+            val = val.astype(np.float64, copy=False)
         else:  # nominal or missing values: row by row, as river encodes them
             encoded = [self._encode_x(x, bool(learn[i])) for i, x in enumerate(xs)]
             idx = np.concatenate([xi for xi, _ in encoded] + [cols[:0]])

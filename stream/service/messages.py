@@ -123,6 +123,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODE = json.JSONDecoder(parse_constant=_reject_constant).decode  # made once, not per message
+
+
 def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -162,7 +165,7 @@ class MessageCodec:
         except UnicodeDecodeError as exc:
             raise InvalidMessage("not-utf8", str(exc)) from None
         try:
-            doc = json.loads(text, parse_constant=_reject_constant)
+            doc = _DECODE(text)
         except (ValueError, RecursionError) as exc:
             raise InvalidMessage("invalid-json", str(exc)[:200]) from None
         return self.validate(doc)

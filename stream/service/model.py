@@ -197,7 +197,7 @@ class OnlineModel:
             if ys[i] is not None:
                 self.n_learned += 1
                 predicted = set(itertools.compress(labels, flags[i].tolist()))
-                self.metrics.update(set(event.y or ()), predicted)
+                self.metrics.update(dict.fromkeys(event.y or ()).keys(), predicted)
         idents = [event.id for event in events]
         out = self._encoder.encode_many(idents, labels, proba, flags, versions)
         return out
@@ -227,13 +227,13 @@ class OnlineModel:
         `predicted` (the labels predicted before learning) feeds the test-then-train metrics.
         """
         known = self.labels
-        on = set(positives)
+        on = dict.fromkeys(positives)  # new labels become known in the order they are listed
         for label in on:
             if label not in known:
                 known[label] = None
         self.learner.learn_one(x, {label: label in on for label in known})
         self.n_learned += 1
-        self.metrics.update(on, set(predicted))
+        self.metrics.update(on.keys(), set(predicted))
 
     # ---- checkpoints -----------------------------------------------------------------------
 
