@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
+from kafka.errors import KafkaError
 
 from learners import state as learner_state
 from learners.registry import make
@@ -118,6 +119,7 @@ class Service:
         self._last_checkpoint = time.monotonic()
         self._last_poll = time.monotonic()
         self._send_errors: list[str] = []
+        self._partition_counts: dict[str, int] = {}
         self._lock = threading.Lock()  # the loop's batch against rebalance callbacks
         self._closing = False
         self._dlq_logged: dict[str, int] = {}
@@ -293,6 +295,7 @@ class Service:
         }
         producer_options.update(self.producer_options)
         self._producer = KafkaProducer(**common, **producer_options)
+        self._partition_counts = {}
         if not self.learns:
             self._model_feed = _ModelFeed(s)
 
@@ -479,7 +482,13 @@ class Service:
             predictions = self.settings.predictions_topic
             for record, value in zip(valid, values, strict=True):
                 source = f"{record.topic}:{record.partition}:{record.offset}".encode()
-                self._send(predictions, value, key=record.key, headers=[("ihomer-source", source)])
+                self._send(
+                    predictions,
+                    value,
+                    key=record.key,
+                    headers=[("ihomer-source", source)],
+                    partition=self._prediction_partition(record),
+                )
             self.counts["predicted"] += len(values)
             self.metrics.predictions.inc(len(values))
             self.metrics.messages.labels(outcome="predicted").inc(len(values))
@@ -503,6 +512,7 @@ class Service:
             value,
             key=record.key,
             headers=[("ihomer-source", source)],
+            partition=self._prediction_partition(record),
         )
         self.counts["predicted"] += 1
         self.metrics.predictions.inc()
@@ -540,10 +550,43 @@ class Service:
             )
 
     def _send(
-        self, topic: str, value: bytes | None, *, key: bytes | None, headers: list[Any]
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None,
+        headers: list[Any],
+        partition: int | None = None,
     ) -> None:
-        future = self._producer.send(topic, value=value, key=key, headers=headers)
+        try:
+            future = self._producer.send(
+                topic, value=value, key=key, headers=headers, partition=partition
+            )
+        except ValueError:  # "Unrecognized partition": the topic changed, ask again
+            if partition is None:
+                raise
+            self._partition_counts.pop(topic, None)
+            future = self._producer.send(topic, value=value, key=key, headers=headers)
         future.add_errback(self._on_send_error, topic)
+
+    def _prediction_partition(self, record: Any) -> int | None:
+        """Where a prediction goes: a keyed one by its key (None: the producer's partitioner),
+        a keyless one to its source partition modulo the predictions topic's partitions (which
+        keeps the source order, and spares kafka-python's sticky partitioner per message)."""
+        if record.key is not None:
+            return None
+        topic = self.settings.predictions_topic
+        count = self._partition_counts.get(topic)
+        if count is None:
+            try:
+                count = len(self._producer.partitions_for(topic) or ())
+            except KafkaError as exc:
+                logger.warning("no partitions for %s yet: %s", topic, exc)
+                return None
+            if not count:
+                return None
+            self._partition_counts[topic] = count
+        return int(record.partition) % count
 
     def _on_send_error(self, exc: BaseException, topic: str) -> None:
         self._send_errors.append(f"{topic}: {exc}")
