@@ -80,7 +80,8 @@ def raw_rate(bootstrap: str, topic: str, n: int) -> float:
 
 def produce_rate(bootstrap: str, topic: str, n: int) -> float:
     """kafka-python producing `n` prediction-sized messages as the service does (its settings,
-    one header each), up to the flush: the other half of the service's unavoidable Kafka work."""
+    one header each, an explicit partition), up to the flush: the other half of the service's
+    unavoidable Kafka work."""
     defaults = ServiceSettings()
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
@@ -95,7 +96,7 @@ def produce_rate(bootstrap: str, topic: str, n: int) -> float:
     start = time.perf_counter()
     for i in range(n):
         source = f"{topic}:0:{i}".encode()
-        future = producer.send(topic, value, headers=[("ihomer-source", source)])
+        future = producer.send(topic, value, headers=[("ihomer-source", source)], partition=0)
         future.add_errback(print)
     producer.flush()
     rate = n / (time.perf_counter() - start)
