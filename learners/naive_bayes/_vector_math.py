@@ -11,6 +11,7 @@ to a few units in the last place over the range it is written for (see the tests
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,10 @@ _MANTISSA = (1 << 52) - 1
 _ONE_BITS = 1023 << 52
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 _SCALE_UP = 2.0**200  # brings a subnormal into the normal range before its bits are read
+# polynomial coefficients, highest degree first
+_EXP_TAYLOR = tuple(1.0 / math.factorial(i) for i in range(13, -1, -1))  # e**r, |r| <= ln(2)/2
+_ATANH_LONG = tuple(1.0 / i for i in range(37, 0, -2))  # 2 atanh(s) / (2 s), in s**2
+_ATANH_SHORT = _ATANH_LONG[-11:]  # the same to s**20, enough for |s| <= 0.18
 
 
 @intrinsic
@@ -60,24 +65,20 @@ _as_bits: Any = _bits_of_float
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _horner(coefficients: tuple[float, ...], r: float) -> float:
+    """The polynomial with these coefficients (highest degree first) at r."""
+    p = 0.0
+    for c in coefficients:
+        p = p * r + c
+    return p
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _exp(t: float) -> float:
     """e**t for -1020 * ln(2) < t < 1020 * ln(2)."""
     k = np.floor(t * _INV_LN2 + 0.5)
     r = (t - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
-    p = 1.0 / 6227020800.0  # Taylor to r**13 / 13!: error below 2e-17
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _horner(_EXP_TAYLOR, r)  # Taylor to r**13 / 13!: error below 2e-17
     out: float = p * _as_float((int(k) + 1023) << 52)
     return out
 
@@ -98,45 +99,13 @@ def exp_clamped(t: float, low: float, high: float) -> float:
 @njit(cache=True, error_model="numpy", inline="always")
 def _atanh_series(s: float) -> float:
     """2 atanh(s) = log((1 + s) / (1 - s)) for |s| <= 1/3."""
-    s2 = s * s
-    p = 1.0 / 37.0
-    p = p * s2 + 1.0 / 35.0
-    p = p * s2 + 1.0 / 33.0
-    p = p * s2 + 1.0 / 31.0
-    p = p * s2 + 1.0 / 29.0
-    p = p * s2 + 1.0 / 27.0
-    p = p * s2 + 1.0 / 25.0
-    p = p * s2 + 1.0 / 23.0
-    p = p * s2 + 1.0 / 21.0
-    p = p * s2 + 1.0 / 19.0
-    p = p * s2 + 1.0 / 17.0
-    p = p * s2 + 1.0 / 15.0
-    p = p * s2 + 1.0 / 13.0
-    p = p * s2 + 1.0 / 11.0
-    p = p * s2 + 1.0 / 9.0
-    p = p * s2 + 1.0 / 7.0
-    p = p * s2 + 1.0 / 5.0
-    p = p * s2 + 1.0 / 3.0
-    p = p * s2 + 1.0
-    return 2.0 * s * p
+    return 2.0 * s * _horner(_ATANH_LONG, s * s)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _atanh_series_short(s: float) -> float:
     """2 atanh(s) for |s| <= 0.18 (to s**21: error below 1e-19)."""
-    s2 = s * s
-    p = 1.0 / 21.0
-    p = p * s2 + 1.0 / 19.0
-    p = p * s2 + 1.0 / 17.0
-    p = p * s2 + 1.0 / 15.0
-    p = p * s2 + 1.0 / 13.0
-    p = p * s2 + 1.0 / 11.0
-    p = p * s2 + 1.0 / 9.0
-    p = p * s2 + 1.0 / 7.0
-    p = p * s2 + 1.0 / 5.0
-    p = p * s2 + 1.0 / 3.0
-    p = p * s2 + 1.0
-    return 2.0 * s * p
+    return 2.0 * s * _horner(_ATANH_SHORT, s * s)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
