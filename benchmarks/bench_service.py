@@ -5,23 +5,35 @@ Yeast stream, repeated to `--n` messages, every one labelled, 103 features, 14 l
 topic per run, then measures in this process:
 
 - raw: a kafka-python consumer reading the topic and decoding each message's JSON, nothing else;
+- produce: a kafka-python producer sending one prediction-sized message per input message, as
+  the service does, nothing else; with raw it bounds any service on this client: consuming,
+  decoding and producing alone run at most at 1 / (1 / raw + 1 / produce) ("ceiling");
 - the service (`Service.poll_once` in a loop, as `ihomer serve` runs it) with each learner:
   decode and validate, predict, produce the prediction, learn, checkpoint (with the service's
   defaults: every 10 000 messages or 30 s, plus the final one).
 
 Rates are messages per second after the first batch (which includes the group join) to the
-last message processed; the service's includes flushing its predictions and a checkpoint.
+last message processed; the service's includes flushing its predictions and a checkpoint. The
+machine is shared, so each round measures raw and every learner one after the other, and the
+summary gives the medians over `--repeat` rounds of the rates and of each round's ratio to raw.
+`--profile` runs the service loop under cProfile and prints its dominant costs.
 
-    python benchmarks/bench_service.py                      # br-nb and mlhat, 5000 messages
-    python benchmarks/bench_service.py --learners br-nb mlht mlhat --n 10000
+    python benchmarks/bench_service.py                      # br-nb and mlhat, 10 000 messages
+    python benchmarks/bench_service.py --learners br-nb mlht mlhat --repeat 5
+    python benchmarks/bench_service.py --learners br-nb --repeat 1 --profile
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -66,6 +78,32 @@ def raw_rate(bootstrap: str, topic: str, n: int) -> float:
     return rate
 
 
+def produce_rate(bootstrap: str, topic: str, n: int) -> float:
+    """kafka-python producing `n` prediction-sized messages as the service does (its settings,
+    one header each, an explicit partition), up to the flush: the other half of the service's
+    unavoidable Kafka work."""
+    defaults = ServiceSettings()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=defaults.linger_ms,
+        batch_size=defaults.batch_bytes,
+        enable_idempotence=False,
+    )
+    scores = ",".join(f'"Class{i}":0.{i}234567890123456' for i in range(1, 15))
+    value = f'{{"id":1,"labels":["Class1"],"scores":{{{scores}}},"model_version":1}}'.encode()
+    producer.send(topic, value).get(timeout=30)  # metadata and connection, off the clock
+    start = time.perf_counter()
+    for i in range(n):
+        source = f"{topic}:0:{i}".encode()
+        future = producer.send(topic, value, headers=[("ihomer-source", source)], partition=0)
+        future.add_errback(print)
+    producer.flush()
+    rate = n / (time.perf_counter() - start)
+    producer.close()
+    return rate
+
+
 def service_rate(bootstrap: str, topic: str, n: int, learner: str, folder: Path) -> float:
     settings = ServiceSettings.load(
         {},
@@ -94,24 +132,67 @@ def service_rate(bootstrap: str, topic: str, n: int, learner: str, folder: Path)
         service._close()
 
 
+def profiled(run: Callable[[], float]) -> float:
+    """`run()` under cProfile; prints the 15 functions with the most time of their own."""
+    profile = cProfile.Profile()
+    rate = profile.runcall(run)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(15)
+    print(out.getvalue())
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=5000, help="messages per run")
+    parser.add_argument("--n", type=int, default=10_000, help="messages per run")
     parser.add_argument("--learners", nargs="+", default=["br-nb", "mlhat"])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (medians are reported)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the service runs")
     args = parser.parse_args()
+    raws: list[float] = []
+    ceilings: list[float] = []
+    rates: dict[str, list[float]] = {name: [] for name in args.learners}
+    ratios: dict[str, list[float]] = {name: [] for name in args.learners}
     with LocalBroker() as broker, tempfile.TemporaryDirectory() as tmp:
         bootstrap = broker.bootstrap_servers
-        fill(bootstrap, "raw", args.n)
-        raw = raw_rate(bootstrap, "raw", args.n)
-        print(f"raw kafka-python consume + JSON decode: {raw:10,.0f} messages/s")
-        for name in args.learners:
-            topic = f"svc-{name}"
-            fill(bootstrap, topic, args.n)
-            rate = service_rate(bootstrap, topic, args.n, name, Path(tmp) / name)
+        for r in range(args.repeat):
+            fill(bootstrap, f"raw-{r}", args.n)
+            raw = raw_rate(bootstrap, f"raw-{r}", args.n)
+            raws.append(raw)
+            produce = produce_rate(bootstrap, f"produce-{r}", args.n)
+            ceilings.append(1 / (1 / raw + 1 / produce))
             print(
-                f"ihomer serve, {name:<8}               {rate:10,.0f} messages/s"
-                f"  ({rate / raw:.1%} of raw)"
+                f"round {r + 1}: raw {raw:,.0f}/s, produce {produce:,.0f}/s"
+                f" (ceiling {ceilings[-1] / raw:.0%})",
+                end="",
+                flush=True,
             )
+            for name in args.learners:
+                topic = f"svc-{name}-{r}"
+                fill(bootstrap, topic, args.n)
+                folder = Path(tmp) / f"{name}-{r}"
+
+                def run(topic: str = topic, name: str = name, folder: Path = folder) -> float:
+                    return service_rate(bootstrap, topic, args.n, name, folder)
+
+                rate = profiled(run) if args.profile else run()
+                rates[name].append(rate)
+                ratios[name].append(rate / raw)
+                print(f", {name} {rate:,.0f}/s ({rate / raw:.1%})", end="", flush=True)
+            print()
+    print(f"\nmedians over {args.repeat} rounds of {args.n:,} messages:")
+    raw = statistics.median(raws)
+    ceiling = statistics.median(ceilings)
+    print(f"raw kafka-python consume + JSON decode: {raw:10,.0f} messages/s")
+    print(
+        f"ceiling (raw + producing, no model):    {ceiling:10,.0f} messages/s"
+        f"  ({statistics.median(c / r for c, r in zip(ceilings, raws, strict=True)):.1%} of raw)"
+    )
+    for name in args.learners:
+        print(
+            f"ihomer serve, {name:<8}               {statistics.median(rates[name]):10,.0f}"
+            f" messages/s  ({statistics.median(ratios[name]):.1%} of raw)"
+        )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,39 @@ class MultiLabelLearner(base.MultiLabelClassifier):
         probas = self.predict_proba_one(x, **kwargs)
         return {label: p.get(True, 0.0) >= 0.5 for label, p in probas.items()}
 
+    def test_then_train_many(
+        self,
+        xs: Sequence[dict[Hashable, Any]],
+        ys: Sequence[dict[Hashable, bool] | None],
+    ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
+        """Predict each `xs[i]`, then learn it with `ys[i]` (None: only predict), in order.
+
+        Returns `(proba, on, labels)`: `proba[i, j]` is `predict_proba_one(xs[i])`'s probability
+        that `labels[j]` is on, NaN when that output did not have the label; `on[i, j]` is
+        `predict_one(xs[i])`'s value for it. Learners with a fast batch path override this.
+
+        >>> from learners.reference import NoChange
+        >>> proba, on, labels = NoChange().test_then_train_many(
+        ...     [{"a": 1.0}, {"a": 2.0}], [{"x": True, "y": False}, None])
+        >>> proba.tolist(), on.tolist(), labels
+        ([[nan, nan], [1.0, 0.0]], [[False, False], [True, False]], ['x', 'y'])
+        """
+        rows: list[tuple[dict[Hashable, float], dict[Hashable, bool]]] = []
+        for x, y in zip(xs, ys, strict=True):
+            probas = self.predict_proba_one(x)
+            on = self.predict_one(x)
+            rows.append(({label: p.get(True, 0.0) for label, p in probas.items()}, on))
+            if y is not None:
+                self.learn_one(x, y)
+        labels = list(dict.fromkeys(label for scores, on in rows for label in (*scores, *on)))
+        proba = np.full((len(rows), len(labels)), np.nan)
+        out = np.zeros((len(rows), len(labels)), dtype=np.bool_)
+        for i, (scores, on) in enumerate(rows):
+            for j, label in enumerate(labels):
+                proba[i, j] = scores.get(label, np.nan)
+                out[i, j] = on.get(label, False)
+        return proba, out, labels
+
     def learn_many(
         self,
         X: np.ndarray,

@@ -392,8 +392,8 @@ def _br_knn() -> base.MultiLabelClassifier:
     return _after(encode_features(), _br(neighbors.KNNClassifier()))
 
 
-@register("br-nb", "binary relevance of Gaussian naive Bayes")
-def _br_nb() -> base.MultiLabelClassifier:
+@register("river-br-nb", "binary relevance of river's Gaussian naive Bayes (see br-nb)")
+def _river_br_nb() -> base.MultiLabelClassifier:
     gaussian_nb: Any = naive_bayes.GaussianNB  # its __init__ is untyped in river
     # Absent one-hot indicators stay absent (river's naive Bayes skips missing features):
     # keeping them as zeros is 3x slower on sparse nominal data for no better score.

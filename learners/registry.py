@@ -45,7 +45,7 @@ def register(
 
 def _load_all() -> None:
     # Importing the modules that register learners fills the registry.
-    from learners import baselines, ihomer, reference, tree  # noqa: F401
+    from learners import baselines, ihomer, naive_bayes, reference, tree  # noqa: F401
 
 
 def names() -> list[str]:

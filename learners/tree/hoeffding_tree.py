@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable, Sequence
 from typing import Any, Self
 
 import numpy as np
 
+from learners._columns import ColumnIndex, capacity, grown
 from learners.base import MultiLabelLearner
 from learners.registry import register
 from learners.tree import _kernels as k
@@ -50,28 +50,13 @@ __all__ = ["MultiLabelHoeffdingTree"]
 FAST_FACTOR = 10.0
 
 
-def _grown(arr: np.ndarray, axis: int, size: int, fill: Any = 0) -> np.ndarray:
-    """`arr` enlarged along `axis` to `size`, new entries set to `fill`."""
-    if arr.shape[axis] >= size:
-        return arr
-    shape = list(arr.shape)
-    shape[axis] = size
-    out = np.full(shape, fill, dtype=arr.dtype)
-    out[tuple(slice(0, n) for n in arr.shape)] = arr
-    return out
-
-
 def _observer_slots(arrays: TreeArrays, max_size_mb: float) -> int:
     """Observer slots (split statistics of growing leaves) that fit in `max_size_mb`."""
     slot_bytes = arrays.obs[0].nbytes + arrays.obs_rng[0].nbytes
     return max(1, int(max_size_mb * 2**20 // slot_bytes))
 
 
-def _capacity(needed: int, current: int) -> int:
-    return max(needed, 2 * current)
-
-
-class MultiLabelHoeffdingTree(MultiLabelLearner):
+class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
     """Multi-label Hoeffding tree whose splits maximise the information gain of the label set.
 
     The label set is modelled as independent Bernoulli variables, one per label plus one for
@@ -197,9 +182,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
     # state
 
     def _reset(self) -> None:
-        self._features: dict[Hashable, int] = {}
-        self._labels: dict[Hashable, int] = {}
-        self._label_names: list[Hashable] = []
+        self._reset_columns()
         self._labelsets: dict[bytes, int] = {}
         self._n_labelsets = 0  # ids given (a projected tree may map several sets to one row)
         self._arrays: TreeArrays | None = None
@@ -240,23 +223,19 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
     def _replace(self, **arrays: np.ndarray) -> None:
         self._arrays = self._a._replace(**arrays)
 
-    def _add_features(self, names: Sequence[Hashable]) -> None:
-        for name in names:
-            if name not in self._features:
-                self._features[name] = len(self._features)
+    def _features_added(self, n: int) -> None:
         a = self._a
-        n = len(self._features)
         a.meta[M_N_FEATURES] = n
         cap = a.fstat.shape[0]
         if n <= cap:
             return
-        cap = _capacity(n, cap)
+        cap = capacity(n, cap)
         self._replace(
-            obs=_grown(a.obs, 1, cap),
+            obs=grown(a.obs, 1, cap),
             obs_rng=self._grown_rng(a.obs_rng, cap),
-            knn_x=_grown(a.knn_x, 2, cap),
-            lr_w=_grown(a.lr_w, 3, cap),
-            fstat=_grown(a.fstat, 0, cap),
+            knn_x=grown(a.knn_x, 2, cap),
+            lr_w=grown(a.lr_w, 3, cap),
+            fstat=grown(a.fstat, 0, cap),
         )
         self._xbuf = np.zeros(cap)
         self._update_memory_cap()
@@ -264,30 +243,25 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
     @staticmethod
     def _grown_rng(rng: np.ndarray, cap: int) -> np.ndarray:
         old = rng.shape[1]
-        out = _grown(rng, 1, cap)
+        out = grown(rng, 1, cap)
         out[:, old:, 0] = np.inf
         out[:, old:, 1] = -np.inf
         return out
 
-    def _add_labels(self, names: Sequence[Hashable]) -> None:
-        for name in names:
-            if name not in self._labels:
-                self._labels[name] = len(self._labels)
-                self._label_names.append(name)
+    def _labels_added(self, n: int) -> None:
         a = self._a
-        n = len(self._labels)
         a.meta[M_N_LABELS] = n
         cap = a.leaf_lab.shape[1]
         if n <= cap:
             return
-        cap = _capacity(n, cap)
+        cap = capacity(n, cap)
         self._replace(
-            leaf_lab=_grown(a.leaf_lab, 1, cap),
-            obs=_grown(a.obs, 2, cap + 2),
-            knn_y=_grown(a.knn_y, 2, cap),
-            lr_w=_grown(a.lr_w, 2, cap),
-            lr_b=_grown(a.lr_b, 2, cap),
-            ls_rows=_grown(a.ls_rows, 1, cap),
+            leaf_lab=grown(a.leaf_lab, 1, cap),
+            obs=grown(a.obs, 2, cap + 2),
+            knn_y=grown(a.knn_y, 2, cap),
+            lr_w=grown(a.lr_w, 2, cap),
+            lr_b=grown(a.lr_b, 2, cap),
+            ls_rows=grown(a.ls_rows, 1, cap),
         )
         self._update_memory_cap()
 
@@ -345,7 +319,7 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
             self._labelsets[key] = ls
             a = self._a
             if ls >= a.ls_rows.shape[0]:
-                self._replace(ls_rows=_grown(a.ls_rows, 0, 2 * a.ls_rows.shape[0]))
+                self._replace(ls_rows=grown(a.ls_rows, 0, 2 * a.ls_rows.shape[0]))
             self._a.ls_rows[ls, positives] = True
         return ls
 
@@ -369,28 +343,28 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         if a.meta[M_FREE_NODE_TOP] + nodes - a.meta[M_N_NODES] < need:
             cap = 2 * nodes + need
             self._replace(
-                node_i=_grown(a.node_i, 0, cap, -1),
-                node_f=_grown(a.node_f, 0, cap),
-                free_node=_grown(a.free_node, 0, cap),
-                adw_fs=_grown(a.adw_fs, 0, cap),
-                adw_ist=_grown(a.adw_ist, 0, cap),
-                adw_b=_grown(a.adw_b, 0, cap),
+                node_i=grown(a.node_i, 0, cap, -1),
+                node_f=grown(a.node_f, 0, cap),
+                free_node=grown(a.free_node, 0, cap),
+                adw_fs=grown(a.adw_fs, 0, cap),
+                adw_ist=grown(a.adw_ist, 0, cap),
+                adw_b=grown(a.adw_b, 0, cap),
             )
         a = self._a
         leaves = a.leaf_s.shape[0]
         if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < need:
             cap = 2 * leaves + need
             self._replace(
-                leaf_s=_grown(a.leaf_s, 0, cap),
-                leaf_lab=_grown(a.leaf_lab, 0, cap),
-                leaf_ls=_grown(a.leaf_ls, 0, cap, -1),
-                leaf_lsw=_grown(a.leaf_lsw, 0, cap),
-                knn_x=_grown(a.knn_x, 0, cap),
-                knn_y=_grown(a.knn_y, 0, cap),
-                knn_sq=_grown(a.knn_sq, 0, cap),
-                lr_w=_grown(a.lr_w, 0, cap),
-                lr_b=_grown(a.lr_b, 0, cap),
-                free_leaf=_grown(a.free_leaf, 0, cap),
+                leaf_s=grown(a.leaf_s, 0, cap),
+                leaf_lab=grown(a.leaf_lab, 0, cap),
+                leaf_ls=grown(a.leaf_ls, 0, cap, -1),
+                leaf_lsw=grown(a.leaf_lsw, 0, cap),
+                knn_x=grown(a.knn_x, 0, cap),
+                knn_y=grown(a.knn_y, 0, cap),
+                knn_sq=grown(a.knn_sq, 0, cap),
+                lr_w=grown(a.lr_w, 0, cap),
+                lr_b=grown(a.lr_b, 0, cap),
+                free_leaf=grown(a.free_leaf, 0, cap),
             )
         a = self._a
         slots = a.obs.shape[0]
@@ -398,9 +372,9 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < need and slots < max_obs:
             cap = min(2 * slots + need, max_obs)
             self._replace(
-                obs=_grown(a.obs, 0, cap),
-                obs_rng=_grown(a.obs_rng, 0, cap),
-                free_obs=_grown(a.free_obs, 0, cap),
+                obs=grown(a.obs, 0, cap),
+                obs_rng=grown(a.obs_rng, 0, cap),
+                free_obs=grown(a.free_obs, 0, cap),
             )
             self._a.obs_rng[slots:, :, 0] = np.inf
             self._a.obs_rng[slots:, :, 1] = -np.inf
@@ -436,14 +410,6 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
         if not keep.all():
             xi, xv = xi[keep], xv[keep]
         return xi, xv
-
-    def _encode_y(self, y: dict[Hashable, bool]) -> np.ndarray:
-        if not self._labels.keys() >= y.keys():
-            self._add_labels([lab for lab in y if lab not in self._labels])
-        on = itertools.compress(y.keys(), y.values())
-        yi = np.fromiter(map(self._labels.__getitem__, on), dtype=np.int64)
-        yi.sort()
-        return yi
 
     def _weight(self, w: float) -> float:
         if self.bootstrap_sampling:
@@ -497,25 +463,6 @@ class MultiLabelHoeffdingTree(MultiLabelLearner):
 
     # ------------------------------------------------------------------------------------------
     # batch path
-
-    def _columns(
-        self, names: Sequence[Hashable] | None, width: int, kind: str, learn: bool
-    ) -> np.ndarray:
-        names = list(range(width)) if names is None else list(names)
-        index = self._features if kind == "feature" else self._labels
-        if learn and not index.keys() >= set(names):
-            new = [n for n in names if n not in index]
-            (self._add_features if kind == "feature" else self._add_labels)(new)
-        return np.array([index.get(n, -1) for n in names], dtype=np.int64)
-
-    @staticmethod
-    def _reorder(M: np.ndarray, cols: np.ndarray, width: int, dtype: Any) -> np.ndarray:
-        if cols.shape[0] == width and np.array_equal(cols, np.arange(width)):
-            return np.ascontiguousarray(M, dtype=dtype)
-        out = np.zeros((M.shape[0], width), dtype=dtype)
-        known = cols >= 0
-        out[:, cols[known]] = M[:, known]
-        return out
 
     def learn_many(
         self,

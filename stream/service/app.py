@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
+from kafka.errors import KafkaError
 
 from learners import state as learner_state
 from learners.registry import make
@@ -118,6 +119,7 @@ class Service:
         self._last_checkpoint = time.monotonic()
         self._last_poll = time.monotonic()
         self._send_errors: list[str] = []
+        self._partition_counts: dict[str, int] = {}
         self._lock = threading.Lock()  # the loop's batch against rebalance callbacks
         self._closing = False
         self._dlq_logged: dict[str, int] = {}
@@ -283,7 +285,9 @@ class Service:
         self._subscribed = False
         producer_options: dict[str, Any] = {
             "acks": "all",
-            "linger_ms": 5,
+            # one produce request carries many predictions: fewer wake-ups of the sender thread
+            "linger_ms": s.linger_ms,
+            "batch_size": s.batch_bytes,
             # at-least-once is the contract for predictions; without idempotence the producer
             # also survives a broker that lost its producer ids (a restarted in-memory broker)
             "enable_idempotence": False,
@@ -291,6 +295,7 @@ class Service:
         }
         producer_options.update(self.producer_options)
         self._producer = KafkaProducer(**common, **producer_options)
+        self._partition_counts = {}
         if not self.learns:
             self._model_feed = _ModelFeed(s)
 
@@ -412,8 +417,7 @@ class Service:
         n = 0
         with self._lock:
             for records in batch.values():
-                for record in records:
-                    self._handle(record)
+                self._process(records)
                 n += len(records)
             self._since_checkpoint += n
         self._update_rates()
@@ -448,38 +452,78 @@ class Service:
             return True
         return time.monotonic() - self._last_checkpoint >= self.settings.checkpoint_seconds
 
-    def _handle(self, record: Any) -> None:
-        self.counts["seen"] += 1
-        try:
-            event = self.codec.decode(record.value)
-        except InvalidMessage as exc:
-            self._dead_letter(record, exc.reason, exc.detail)
-        else:
-            model = self.model
+    def _process(self, records: list[Any]) -> None:
+        """Decode, predict, produce and learn one partition's records, in order.
+
+        With a learner that has a batch path, the valid events go through it at once (the same
+        predictions and learning as one by one); otherwise, or if it fails, one by one.
+        """
+        events = []
+        valid = []
+        for record in records:
             try:
-                labels, scores = model.predict(event.x)
-            except Exception as exc:  # noqa: BLE001 - one bad instance must not stop the service
-                self._dead_letter(record, "predict-error", f"{type(exc).__name__}: {exc}")
+                events.append(self.codec.decode(record.value))
+            except InvalidMessage as exc:
+                self._dead_letter(record, exc.reason, exc.detail)
             else:
-                value = encode_prediction(event.id, labels, scores, model.model_version)
+                valid.append(record)
+        values = None
+        model = self.model
+        if events and model.batches:
+            n_learned = model.n_learned
+            try:
+                values = model.test_then_train_many(events)
+            except Exception:  # noqa: BLE001 - nothing was learned: go one by one
+                logger.warning("the batch path failed: one message at a time", exc_info=True)
+        if values is None:
+            for record, event in zip(valid, events, strict=True):
+                self._handle(record, event)
+        else:
+            predictions = self.settings.predictions_topic
+            for record, value in zip(valid, values, strict=True):
                 source = f"{record.topic}:{record.partition}:{record.offset}".encode()
                 self._send(
-                    self.settings.predictions_topic,
+                    predictions,
                     value,
                     key=record.key,
                     headers=[("ihomer-source", source)],
+                    partition=self._prediction_partition(record),
                 )
-                self.counts["predicted"] += 1
-                self.metrics.predictions.inc()
-                self.metrics.messages.labels(outcome="predicted").inc()
-                if event.y is not None and self.learns:
-                    try:
-                        model.learn(event.x, event.y, predicted=labels)
-                    except Exception as exc:  # noqa: BLE001 - as above
-                        self._dead_letter(record, "learn-error", f"{type(exc).__name__}: {exc}")
-                    else:
-                        self.metrics.learned.inc()
-        self.offsets[(record.topic, record.partition)] = record.offset + 1
+            self.counts["predicted"] += len(values)
+            self.metrics.predictions.inc(len(values))
+            self.metrics.messages.labels(outcome="predicted").inc(len(values))
+            self.metrics.learned.inc(model.n_learned - n_learned)
+        self.counts["seen"] += len(records)
+        if records:
+            last = records[-1]
+            self.offsets[(last.topic, last.partition)] = last.offset + 1
+
+    def _handle(self, record: Any, event: Any) -> None:
+        model = self.model
+        try:
+            labels, scores = model.predict(event.x)
+        except Exception as exc:  # noqa: BLE001 - one bad instance must not stop the service
+            self._dead_letter(record, "predict-error", f"{type(exc).__name__}: {exc}")
+            return
+        value = encode_prediction(event.id, labels, scores, model.model_version)
+        source = f"{record.topic}:{record.partition}:{record.offset}".encode()
+        self._send(
+            self.settings.predictions_topic,
+            value,
+            key=record.key,
+            headers=[("ihomer-source", source)],
+            partition=self._prediction_partition(record),
+        )
+        self.counts["predicted"] += 1
+        self.metrics.predictions.inc()
+        self.metrics.messages.labels(outcome="predicted").inc()
+        if event.y is not None and self.learns:
+            try:
+                model.learn(event.x, event.y, predicted=labels)
+            except Exception as exc:  # noqa: BLE001 - as above
+                self._dead_letter(record, "learn-error", f"{type(exc).__name__}: {exc}")
+            else:
+                self.metrics.learned.inc()
 
     def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         value = record.value
@@ -506,10 +550,43 @@ class Service:
             )
 
     def _send(
-        self, topic: str, value: bytes | None, *, key: bytes | None, headers: list[Any]
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None,
+        headers: list[Any],
+        partition: int | None = None,
     ) -> None:
-        future = self._producer.send(topic, value=value, key=key, headers=headers)
+        try:
+            future = self._producer.send(
+                topic, value=value, key=key, headers=headers, partition=partition
+            )
+        except ValueError:  # "Unrecognized partition": the topic changed, ask again
+            if partition is None:
+                raise
+            self._partition_counts.pop(topic, None)
+            future = self._producer.send(topic, value=value, key=key, headers=headers)
         future.add_errback(self._on_send_error, topic)
+
+    def _prediction_partition(self, record: Any) -> int | None:
+        """Where a prediction goes: a keyed one by its key (None: the producer's partitioner),
+        a keyless one to its source partition modulo the predictions topic's partitions (which
+        keeps the source order, and spares kafka-python's sticky partitioner per message)."""
+        if record.key is not None:
+            return None
+        topic = self.settings.predictions_topic
+        count = self._partition_counts.get(topic)
+        if count is None:
+            try:
+                count = len(self._producer.partitions_for(topic) or ())
+            except KafkaError as exc:
+                logger.warning("no partitions for %s yet: %s", topic, exc)
+                return None
+            if not count:
+                return None
+            self._partition_counts[topic] = count
+        return int(record.partition) % count
 
     def _on_send_error(self, exc: BaseException, topic: str) -> None:
         self._send_errors.append(f"{topic}: {exc}")

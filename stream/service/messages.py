@@ -36,17 +36,21 @@ b'{"id":7,"labels":["l1"],"scores":{"l1":0.75,"3":0.25},"model_version":120}'
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "REASONS",
     "Event",
     "InvalidMessage",
     "MessageCodec",
+    "PredictionEncoder",
     "encode_prediction",
 ]
 
@@ -101,12 +105,25 @@ class Event:
 _NUMBERS = frozenset({float, int})
 
 
-def _is_float(value: Any) -> bool:
-    return type(value) is float
+def _finite_sum(values: Iterable[float]) -> bool:
+    """Whether the numbers' sum is finite, which they then all are (an inf or a NaN among them
+    makes it inf or NaN). False also when the sum overflows: the caller then looks at each.
+
+    >>> _finite_sum([1.0, 2]), _finite_sum([1.0, float("inf")]), _finite_sum([1e308, 1e308])
+    (True, False, False)
+    """
+    try:
+        total = sum(values)
+    except OverflowError:  # an int too large for a float
+        return False
+    return math.isfinite(total)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODE = json.JSONDecoder(parse_constant=_reject_constant).decode  # made once, not per message
 
 
 def _kind(value: Any) -> str:
@@ -148,7 +165,7 @@ class MessageCodec:
         except UnicodeDecodeError as exc:
             raise InvalidMessage("not-utf8", str(exc)) from None
         try:
-            doc = json.loads(text, parse_constant=_reject_constant)
+            doc = _DECODE(text)
         except (ValueError, RecursionError) as exc:
             raise InvalidMessage("invalid-json", str(exc)[:200]) from None
         return self.validate(doc)
@@ -166,9 +183,7 @@ class MessageCodec:
         if type(x) is not dict:
             raise InvalidMessage("bad-x", "x is missing" if x is None else f"x is a {_kind(x)}")
         kinds = set(map(type, x.values()))
-        if kinds <= _NUMBERS and (
-            float not in kinds or all(map(math.isfinite, filter(_is_float, x.values())))
-        ):
+        if kinds <= _NUMBERS and (float not in kinds or _finite_sum(x.values())):
             kinds.clear()  # the common case, checked at C speed: finite numbers only
         clean = True
         for name, v in x.items() if kinds else ():
@@ -222,3 +237,62 @@ def encode_prediction(
     except ValueError:  # a learner gave a non-finite score: JSON has no NaN, send null
         doc["scores"] = {k: p if math.isfinite(p) else None for k, p in named.items()}
         return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+
+
+class PredictionEncoder:
+    """`encode_prediction` for the rows of a probability matrix, without building dicts.
+
+    Row `i` gives the bytes `encode_prediction(idents[i], ...)` would, with the labels whose
+    probability is not NaN (NaN: the model did not know the label then) as its scores and those
+    `on` as its labels. The JSON text of each label is made once.
+
+    >>> import numpy as np
+    >>> enc = PredictionEncoder()
+    >>> enc.encode_many([7, "a"], ["l1", 3], np.array([[0.75, np.nan], [0.5, 0.25]]),
+    ...                 np.array([[True, False], [False, True]]), [120, 121])
+    [b'{"id":7,"labels":["l1"],"scores":{"l1":0.75},"model_version":120}', \
+b'{"id":"a","labels":[3],"scores":{"l1":0.5,"3":0.25},"model_version":121}']
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[Hashable, tuple[str, str]] = {}
+
+    def _text(self, label: Hashable) -> tuple[str, str]:
+        text = self._texts.get(label)
+        if text is None:
+            name = label if type(label) is str else str(label)
+            text = self._texts[label] = (json.dumps(label), json.dumps(name) + ":")
+        return text
+
+    def encode_many(
+        self,
+        idents: Sequence[str | int | None],
+        labels: Sequence[Hashable],
+        proba: np.ndarray,
+        on: np.ndarray,
+        model_versions: Sequence[int],
+    ) -> list[bytes]:
+        texts = [self._text(label) for label in labels]
+        names = [name for name, _ in texts]
+        keys = [key for _, key in texts]
+        odd = bool(np.isinf(proba).any())
+        out = []
+        rows = zip(idents, proba.tolist(), on.tolist(), model_versions, strict=True)
+        for ident, scores, flags, version in rows:
+            if odd:  # an infinite score: encode_prediction's way (null)
+                named = {lab: p for lab, p in zip(labels, scores, strict=True) if p == p}
+                chosen = list(itertools.compress(labels, flags))
+                out.append(encode_prediction(ident, chosen, named, version))
+                continue
+            parts = repr(scores)[1:-1].split(", ")  # float reprs, as json.dumps writes them
+            if "nan" in parts:
+                known = zip(keys, parts, strict=True)
+                score_text = ",".join([k + v for k, v in known if v != "nan"])
+            else:
+                score_text = ",".join(map(str.__add__, keys, parts))
+            id_text = str(ident) if type(ident) is int else json.dumps(ident)
+            out.append(
+                f'{{"id":{id_text},"labels":[{",".join(itertools.compress(names, flags))}],'
+                f'"scores":{{{score_text}}},"model_version":{version}}}'.encode()
+            )
+        return out

@@ -30,8 +30,9 @@ stream.service.messages.InvalidMessage: bad-y: y is a str, not a list
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from learners import state as learner_state
 from learners.base import MultiLabelLearner
 from stream.errors import IhomerError
 from stream.metrics import WindowedMultiLabelMetrics
-from stream.service.messages import Event, MessageCodec
+from stream.service.messages import Event, MessageCodec, PredictionEncoder
 
 __all__ = ["InvalidStateError", "OnlineModel", "Prediction", "learner_summary"]
 
@@ -131,6 +132,13 @@ class OnlineModel:
         self.codec = codec or MessageCodec()
         self.n_learned = 0
         self._rule = _label_rule(learner)
+        self._encoder = PredictionEncoder()
+
+    @property
+    def batches(self) -> bool:
+        """Whether the learner has a batch path (`test_then_train_many` of its own)."""
+        method = getattr(type(self.learner), "test_then_train_many", None)
+        return method is not None and method is not MultiLabelLearner.test_then_train_many
 
     @property
     def model_version(self) -> int:
@@ -158,6 +166,42 @@ class OnlineModel:
             self.learn(event.x, event.y, predicted=labels)
         return prediction
 
+    def test_then_train_many(self, events: Sequence[Event]) -> list[bytes]:
+        """`__call__` on each event in order, through the learner's batch path (see `batches`).
+
+        Gives each event's prediction message, encoded as `encode_prediction` does. When the
+        learner raises, nothing has been learned (the learner's contract) nor counted here.
+        """
+        known = self.labels
+        before = len(known)
+        ys: list[dict[Hashable, bool] | None] = []
+        try:
+            for event in events:
+                if event.y is None or not self.learn_enabled:
+                    ys.append(None)
+                    continue
+                on = event.y
+                for label in on:
+                    if label not in known:
+                        known[label] = None
+                ys.append({label: label in on for label in known})
+            learner: Any = self.learner  # a MultiLabelLearner (see `batches`)
+            proba, flags, labels = learner.test_then_train_many([event.x for event in events], ys)
+        except BaseException:
+            for new in list(known)[before:]:  # as it was: labels become known when learned
+                del known[new]
+            raise
+        versions = []
+        for i, event in enumerate(events):
+            versions.append(self.n_learned)
+            if ys[i] is not None:
+                self.n_learned += 1
+                predicted = set(itertools.compress(labels, flags[i].tolist()))
+                self.metrics.update(dict.fromkeys(event.y or ()).keys(), predicted)
+        idents = [event.id for event in events]
+        out = self._encoder.encode_many(idents, labels, proba, flags, versions)
+        return out
+
     def predict(self, x: dict[Any, Any]) -> tuple[list[Hashable], dict[Hashable, float]]:
         """The labels predicted on and every known label's probability."""
         probas = self.learner.predict_proba_one(x)
@@ -183,13 +227,13 @@ class OnlineModel:
         `predicted` (the labels predicted before learning) feeds the test-then-train metrics.
         """
         known = self.labels
-        on = set(positives)
+        on = dict.fromkeys(positives)  # new labels become known in the order they are listed
         for label in on:
             if label not in known:
                 known[label] = None
         self.learner.learn_one(x, {label: label in on for label in known})
         self.n_learned += 1
-        self.metrics.update(on, set(predicted))
+        self.metrics.update(on.keys(), set(predicted))
 
     # ---- checkpoints -----------------------------------------------------------------------
 

@@ -108,6 +108,8 @@ class ServiceSettings:
     sasl_password: Secret | None = None
     ssl_cafile: Path | None = None
     max_request_bytes: int = 16 * 1_048_576
+    linger_ms: int = 20
+    batch_bytes: int = 1_048_576
 
     def __post_init__(self) -> None:
         if self.topic:
@@ -127,9 +129,11 @@ class ServiceSettings:
             raise IhomerError(f"role must be learner or scorer, not {self.role!r}")
         if self.auto_offset_reset not in ("earliest", "latest"):
             raise IhomerError("auto_offset_reset must be earliest or latest")
-        for name in ("checkpoint_every", "keep_checkpoints", "max_message_bytes"):
+        for name in ("checkpoint_every", "keep_checkpoints", "max_message_bytes", "batch_bytes"):
             if getattr(self, name) < 1:
                 raise IhomerError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.linger_ms < 0:
+            raise IhomerError(f"linger_ms must not be negative, got {self.linger_ms}")
         if self.checkpoint_seconds <= 0:
             raise IhomerError(f"checkpoint_seconds must be positive, got {self.checkpoint_seconds}")
         if self.metrics_port is not None and not 0 <= self.metrics_port < 65536:

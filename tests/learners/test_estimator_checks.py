@@ -22,6 +22,7 @@ from learners.baselines import (
     PrunedSets,
     ThresholdedRegressor,
 )
+from learners.naive_bayes import BinaryRelevanceGaussianNB
 from learners.reference import MajorityLabelSet, NoChange
 from tests.learners.test_baselines import YEAST, mixed_stream
 
@@ -31,6 +32,7 @@ MODELS = [
     FirstSeenClassifierChain(),
     LabelPowerset(),
     PrunedSets(),
+    BinaryRelevanceGaussianNB(),
     # The first split of river's iSOUP-Tree (after its 200-instance grace period) allocates
     # every leaf's per-target models at once: with the default grace period that one-off burst
     # falls in the memory check's measurement phase. A shorter one puts it in the warm-up.

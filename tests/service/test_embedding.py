@@ -12,6 +12,7 @@ from river import datasets
 
 from learners import registry
 from stream.service import InvalidMessage, OnlineModel
+from stream.service.messages import MessageCodec, encode_prediction
 from tests.service.conftest import consume, produce
 from tests.service.helpers import ROOT, yeast_messages
 
@@ -42,6 +43,61 @@ def test_test_then_train_matches_a_plain_river_loop() -> None:
         y = {label: label in message["y"] for label in labels}
         reference.learn_one(message["x"], {k: v for k, v in y.items() if k in model.labels})
     assert model.n_learned == 100 and model.model_version == 100
+
+
+def _batch_events() -> list:
+    """Yeast messages, some unlabelled, labels arriving late, a nominal feature and new ones."""
+    codec = MessageCodec()
+    events = []
+    for i, message in enumerate(yeast_messages(240, unlabelled_every=4)):
+        if "y" in message and i < 60:
+            message["y"] = [label for label in message["y"] if label != "Class1"]
+        if i % 5 == 0:
+            message["x"] = {**message["x"], "colour": ["red", "blue"][i % 2]}
+        if i == 100:
+            message["x"] = {**message["x"], "late": 1.0}
+        events.append(codec.validate({"id": f"m{i}" if i % 2 else i, **message}))
+    return events
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_the_batch_path_gives_the_one_by_one_messages_and_model(learn: bool) -> None:
+    events = _batch_events()
+    batched = OnlineModel(registry.make("br-nb"), learn=learn)
+    one_by_one = OnlineModel(registry.make("br-nb"), learn=learn)
+    for model in (batched, one_by_one):  # a model that has learned something, for predict-only
+        model.learner.learn_one(events[0].x, {"Class2": True, "Class3": False})
+    assert batched.batches
+    got = []
+    for start in range(0, len(events), 70):
+        got += batched.test_then_train_many(events[start : start + 70])
+    for event, value in zip(events, got, strict=True):
+        labels, scores = one_by_one.predict(event.x)
+        expected = json.loads(encode_prediction(event.id, labels, scores, one_by_one.n_learned))
+        prediction = json.loads(value)
+        assert prediction.keys() == expected.keys()
+        assert prediction["scores"] == pytest.approx(expected["scores"], abs=1e-12)
+        assert {k: v for k, v in prediction.items() if k != "scores"} == {
+            k: v for k, v in expected.items() if k != "scores"
+        }
+        if event.y is not None and learn:
+            one_by_one.learn(event.x, event.y, predicted=labels)
+    assert batched.n_learned == one_by_one.n_learned == (180 if learn else 0)
+    assert list(batched.labels) == list(one_by_one.labels)
+    assert batched.metrics.get() == one_by_one.metrics.get()
+
+
+def test_a_failing_batch_learns_and_counts_nothing() -> None:
+    model = OnlineModel(registry.make("br-nb"))
+    events = _batch_events()[:10]
+
+    def boom(xs, ys):
+        raise RuntimeError("boom")
+
+    model.learner.test_then_train_many = boom  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        model.test_then_train_many(events)
+    assert model.n_learned == 0 and not model.labels
 
 
 def test_a_new_label_can_appear_any_time_and_bad_events_change_nothing() -> None:

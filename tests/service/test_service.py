@@ -67,6 +67,24 @@ def test_a_prediction_for_every_message(broker, topics, start, tmp_path) -> None
     assert restored.info["counts"] == {"seen": 300, "predicted": 300, "dead_letters": 0}
 
 
+def test_keyless_predictions_follow_their_source_partition(broker, topics, start) -> None:
+    topic = topics("order", partitions=2)
+    out = topics("order-out", partitions=2)
+    messages = yeast_messages(120, unlabelled_every=3)
+    produce(broker.bootstrap_servers, topic, messages)
+    app = start(topic=topic, predictions_topic=out, learner="br-nb")
+    records = consume(broker.bootstrap_servers, out, until=lambda r: len(r) >= 120, decode=False)
+    assert app.stop() == 0
+    assert len(records) == 120
+    versions: dict[int, list[int]] = {0: [], 1: []}
+    for record in records:
+        source = dict(record.headers)["ihomer-source"].decode()
+        assert record.partition == int(source.split(":")[1])  # partition p goes to p % 2
+        versions[record.partition].append(json.loads(record.value)["model_version"])
+    for seen in versions.values():  # in each partition, in the source's order
+        assert seen == sorted(seen)
+
+
 BAD_MESSAGES = {
     b"\xff\xfe not utf-8": "not-utf8",
     b'{"x": {"Att1": 0.5}': "invalid-json",
