@@ -343,7 +343,7 @@ def run(
     return n, n_out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _absorb_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) -> None:
     """Add one value to the window: `_absorb` of a single value, without work space (river's
     `insert_element` and `compress_buckets` as river writes them)."""
