@@ -40,9 +40,10 @@ class ADWIN(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
     `n_detections` counts the detections since the last reset (0 or 1), and `variance` is the
     sum of squared deviations in the window, not divided by the width.
 
-    `update_many` is the fast path (about 15x river's updates per second at the default `clock`;
-    `benchmarks/bench_drift.py` measures it). `update` costs a Numba dispatch per value, about
-    0.3 µs, which is more than river's Rust `update`. With `max_buckets=1`, where river 0.26.1
+    `update_many` is the fast path (about 28x river's updates per second at the default `clock`,
+    8x with `clock=1`; `benchmarks/bench_drift.py` measures it; `drift._adwin_batch` explains
+    how). `update` costs a Numba dispatch per value, about 0.3 µs, which is more than river's
+    Rust `update`. With `max_buckets=1`, where river 0.26.1
     panics at the first deletion that meets an empty level, empty levels are dropped instead.
 
     Parameters
