@@ -14,12 +14,6 @@ The state of one detector lives in three arrays:
 Every expression river evaluates is evaluated here with the same operands in the same order, so
 the results are the same doubles. What differs is when and how often:
 
-* Values are absorbed in runs that end at the next clock tick (`_absorb`): first the window
-  statistics, value by value as river does, then the bucket merges of the whole run, level by
-  level. river merges the two oldest entries of a level as soon as it holds `max_buckets + 1`;
-  so the entries a level ever merges pair up in arrival order, and how many pairs a run merges
-  follows from the counts. The merged entries and the final state are the same, without a
-  data-dependent cascade per value.
 * `ln(2 ln(width) / delta)` and `variance / width` are hoisted out of the loop over cut points
   (river recomputes them per cut; the loop does not change their inputs).
 * A cut point is only evaluated with river's formula when a test made of multiplications cannot
@@ -31,10 +25,10 @@ the results are the same doubles. What differs is when and how often:
   formula accepts. It costs a dozen operations per cut and runs before the test of the
   sub-window lengths (it is harmless on the cuts that this test then skips).
 
-`run` (many values) and `update_one` (one value, no allocation: `_absorb_one` is river's
-insertion as written) are the entry points; both can be called from other Numba kernels. Both
-ask for larger arrays (by returning early) rather than allocating them, so that the arrays stay
-owned by the Python object.
+`update_one` adds one value (river's `update`, without allocation) and can be called from other
+Numba kernels; it asks for larger arrays (by returning early) rather than allocating them, so
+that the arrays stay owned by the caller. The batch path, `drift._adwin_batch.run`, builds on
+`clear`, `update_one` and `_detect_change`.
 """
 
 from __future__ import annotations
@@ -62,9 +56,6 @@ N_DETECTIONS = 3
 N_LEVELS = 4
 I_HEAD = 5
 
-#: values absorbed at most at once when the clock is slower
-MAX_RUN = 256
-
 # the screening test of cut points (see the module docstring)
 _SLACK = 1e-9
 _ROUNDING = 1e-12
@@ -86,107 +77,6 @@ def clear(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> None:
     ist[N_LEVELS] = 1
     ist[I_HEAD:] = 0
     buckets[:] = 0.0
-
-
-@njit(cache=True, error_model="numpy")
-def levels_needed(n_levels: int, n_values: int) -> int:
-    """An upper bound (plus one spare) of the number of levels after `n_values` more values."""
-    extra = 1
-    while (1 << extra) <= n_values:
-        extra += 1
-    return n_levels + extra + 2
-
-
-@njit(cache=True, error_model="numpy")
-def scratch_for(ist: IntArray, run_length: int) -> FloatArray:
-    """Work space for `_absorb` of runs of up to `run_length` values."""
-    return np.zeros((4, run_length + ist[MAX_BUCKETS] + 1), dtype=np.float64)
-
-
-@njit(cache=True, error_model="numpy")
-def _absorb(
-    fs: FloatArray,
-    ist: IntArray,
-    buckets: FloatArray,
-    xs: FloatArray,
-    lo: int,
-    hi: int,
-    scratch: FloatArray,
-) -> None:
-    """Add `xs[lo:hi]` to the window (river's `insert_element` for each value in turn).
-
-    `scratch` comes from `scratch_for` with a run length of at least `hi - lo`; the caller makes
-    sure the bucket arrays have `levels_needed(n_levels, hi - lo)` levels.
-    """
-    n_new = hi - lo
-
-    # the window statistics, value by value: the totals first (a chain of additions), then the
-    # variance increments (independent of each other), then their sum (a chain again)
-    total = fs[TOTAL]
-    width = fs[WIDTH]
-    for j in range(n_new):
-        scratch[0, j] = total  # the total before value j
-        total += xs[lo + j]
-    for j in range(n_new):
-        w = width + (j + 1.0)  # exact: river adds 1.0 at a time to an integer-valued float
-        delta_v = xs[lo + j] - scratch[0, j] / (w - 1.0)
-        increment = (w - 1.0) * delta_v * delta_v / w
-        scratch[1, j] = increment if w > 1.0 else 0.0
-    variance = fs[VARIANCE]
-    for j in range(n_new):
-        variance += scratch[1, j]
-    fs[TOTAL] = total
-    fs[VARIANCE] = variance
-    fs[WIDTH] = width + n_new
-
-    # the merges, level by level: the level's entries followed by the new ones form a sequence
-    # S; river merges its first 2k entries pairwise, k = 0 if len(S) <= max_buckets, else
-    # 1 + (len(S) - max_buckets - 1) // 2, and keeps the rest
-    max_buckets = ist[MAX_BUCKETS]
-    n_levels = ist[N_LEVELS]
-    for j in range(n_new):
-        scratch[2, j] = xs[lo + j]
-        scratch[3, j] = 0.0
-    level = 0
-    while n_new > 0:
-        if level >= n_levels:
-            n_levels = level + 1
-        count = ist[I_HEAD + level]
-        length = count + n_new
-        if length <= max_buckets:
-            for j in range(n_new):
-                buckets[0, level, count + j] = scratch[2, j]
-                buckets[1, level, count + j] = scratch[3, j]
-            ist[I_HEAD + level] = length
-            break
-        for j in range(count):
-            scratch[0, j] = buckets[0, level, j]
-            scratch[1, j] = buckets[1, level, j]
-        for j in range(n_new):
-            scratch[0, count + j] = scratch[2, j]
-            scratch[1, count + j] = scratch[3, j]
-        n_pairs = 1 + (length - max_buckets - 1) // 2
-        n1 = float(1 << level)
-        inv_n1 = 1.0 / n1  # a power of two: x * inv_n1 == x / n1 exactly
-        for p in range(n_pairs):
-            t0 = scratch[0, 2 * p]
-            t1 = scratch[0, 2 * p + 1]
-            mu1 = t0 * inv_n1
-            mu2 = t1 * inv_n1
-            temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2)
-            scratch[2, p] = t0 + t1
-            scratch[3, p] = scratch[1, 2 * p] + scratch[1, 2 * p + 1] + temp
-        kept = length - 2 * n_pairs
-        for j in range(kept):
-            buckets[0, level, j] = scratch[0, 2 * n_pairs + j]
-            buckets[1, level, j] = scratch[1, 2 * n_pairs + j]
-        for j in range(kept, count):
-            buckets[0, level, j] = 0.0
-            buckets[1, level, j] = 0.0
-        ist[I_HEAD + level] = kept
-        n_new = n_pairs
-        level += 1
-    ist[N_LEVELS] = n_levels
 
 
 @njit(cache=True, error_model="numpy")
@@ -299,54 +189,10 @@ def _detect_change(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> bool:
     return change
 
 
-@njit(cache=True, error_model="numpy")
-def run(
-    fs: FloatArray,
-    ist: IntArray,
-    buckets: FloatArray,
-    xs: FloatArray,
-    start: int,
-    out: IntArray,
-    n_out: int,
-) -> tuple[int, int]:
-    """Add `xs[start:]` in turn, writing the positions of drifts to `out[n_out:]`.
-
-    As river's `update` does, the window is emptied before the value that follows a drift.
-    Returns `(stop, n_out)`; `stop < len(xs)` when the bucket arrays must grow before `xs[stop]`
-    can be added (the state is then as after `xs[stop - 1]`).
-    """
-    capacity = buckets.shape[1]
-    clock = ist[CLOCK]
-    run_length = min(clock, MAX_RUN)
-    scratch = scratch_for(ist, run_length)
-    n = xs.shape[0]
-    headroom = levels_needed(0, run_length)  # levels a run can add, at most
-    i = start
-    while i < n:
-        if n_out > 0 and out[n_out - 1] == i - 1:
-            clear(fs, ist, buckets)
-        if ist[N_LEVELS] + headroom > capacity:
-            return i, n_out
-        # absorb the values up to the next clock tick
-        tick = ist[TICK]
-        phase = tick % clock
-        hi = min(n, i + min(clock - phase, run_length))
-        _absorb(fs, ist, buckets, xs, i, hi, scratch)
-        ist[TICK] = tick + hi - i
-        at_tick = phase + hi - i == clock
-        i = hi
-        if at_tick and fs[WIDTH] > fs[GRACE_PERIOD]:
-            if _detect_change(fs, ist, buckets):
-                ist[N_DETECTIONS] += 1
-                out[n_out] = i - 1
-                n_out += 1
-    return n, n_out
-
-
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _absorb_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) -> None:
-    """Add one value to the window: `_absorb` of a single value, without work space (river's
-    `insert_element` and `compress_buckets` as river writes them)."""
+    """Add one value to the window (river's `insert_element` and `compress_buckets` as river
+    writes them)."""
     total = fs[TOTAL]
     width = fs[WIDTH] + 1.0
     incremental_variance = 0.0
@@ -390,8 +236,8 @@ def _absorb_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) ->
 
 @njit(cache=True, error_model="numpy")
 def update_one(fs: FloatArray, ist: IntArray, buckets: FloatArray, x: float) -> int:
-    """Add one value, as `run` on a one-value array does: 1 if a drift was detected, else 0;
-    -1 (and no change) if the bucket arrays must grow first. Callable from other kernels."""
+    """Add one value, as river's `update` does: 1 if a drift was detected, else 0; -1 (and no
+    change) if the bucket arrays must grow first. Callable from other kernels."""
     if ist[N_LEVELS] + 2 > buckets.shape[1]:
         return -1
     _absorb_one(fs, ist, buckets, x)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from river import base
 
-from drift import _adwin_kernels as K
-from drift.base import BatchUpdateMixin, KernelStateMixin
+from drift._jit_cache import drop_stale_cache
+
+_HERE = Path(__file__).parent
+drop_stale_cache(
+    [_HERE / "_adwin_batch.py"], [_HERE / "_adwin_batch.py", _HERE / "_adwin_kernels.py"]
+)
+
+from drift import _adwin_batch as batch  # noqa: E402
+from drift import _adwin_kernels as K  # noqa: E402
+from drift.base import BatchUpdateMixin, KernelStateMixin  # noqa: E402
 
 __all__ = ["ADWIN"]
 
@@ -31,9 +40,10 @@ class ADWIN(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
     `n_detections` counts the detections since the last reset (0 or 1), and `variance` is the
     sum of squared deviations in the window, not divided by the width.
 
-    `update_many` is the fast path (about 15x river's updates per second at the default `clock`;
-    `benchmarks/bench_drift.py` measures it). `update` costs a Numba dispatch per value, about
-    0.3 µs, which is more than river's Rust `update`. With `max_buckets=1`, where river 0.26.1
+    `update_many` is the fast path (about 28x river's updates per second at the default `clock`,
+    8x with `clock=1`; `benchmarks/bench_drift.py` measures it; `drift._adwin_batch` explains
+    how). `update` costs a Numba dispatch per value, about 0.3 µs, which is more than river's
+    Rust `update`. With `max_buckets=1`, where river 0.26.1
     panics at the first deletion that meets an empty level, empty levels are dropped instead.
 
     Parameters
@@ -179,8 +189,8 @@ class ADWIN(BatchUpdateMixin, KernelStateMixin, base.DriftDetector):
 
     def _detect_many(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         out = np.empty(values.shape[0], dtype=np.int64)
-        stop, n_out = K.run(self._fs, self._ist, self._buckets, values, 0, out, 0)
+        stop, n_out = batch.run(self._fs, self._ist, self._buckets, values, 0, out, 0)
         while stop < values.shape[0]:
             self._grow()
-            stop, n_out = K.run(self._fs, self._ist, self._buckets, values, stop, out, n_out)
+            stop, n_out = batch.run(self._fs, self._ist, self._buckets, values, stop, out, n_out)
         return out[:n_out].copy()

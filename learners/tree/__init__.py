@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import drift
-from learners._jit_cache import drop_stale_cache
+from drift._jit_cache import drop_stale_cache
 
 _HERE = Path(__file__).parent
 drop_stale_cache(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from learners._jit_cache import drop_stale_cache
+from drift._jit_cache import drop_stale_cache
 
 
 def test_cache_of_dependants_dropped_only_when_a_source_changes(tmp_path: Path) -> None:
