@@ -43,7 +43,9 @@ def test_unseeded_detector_finds_a_sudden_change() -> None:
     noise = np.random.default_rng(0).normal(0.0, 0.1, 1000)
     xs = np.concatenate([np.zeros(500), np.ones(500)]) + noise
     drifts = KSWIN(alpha=0.001).update_many(xs)
-    assert len(drifts) >= 1 and 500 <= drifts[0] < 530
+    # unseeded: its random reference samples may also raise a false alarm (p = 0.001 per test)
+    # before the change, so the test asks only that the change itself is found, promptly
+    assert any(500 <= d < 530 for d in drifts), drifts
 
 
 def test_nan_gives_a_nan_p_value_and_no_drift() -> None:
