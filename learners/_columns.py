@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ColumnIndex", "capacity", "grown"]
+__all__ = ["ColumnIndex", "FeatureIndex", "capacity", "grown"]
 
 
 def grown(arr: np.ndarray, axis: int, size: int, fill: Any = 0) -> np.ndarray:
@@ -51,6 +51,15 @@ def grown(arr: np.ndarray, axis: int, size: int, fill: Any = 0) -> np.ndarray:
 def capacity(needed: int, current: int) -> int:
     """The capacity to grow to for `needed` entries: at least double the `current` one."""
     return max(needed, 2 * current)
+
+
+def _one_hot(x: dict[Hashable, Any]) -> dict[Hashable, Any]:
+    """Nominal (string) values become binary features named (feature, category)."""
+    return {
+        (f, v) if isinstance(v, str) else f: 1.0 if isinstance(v, str) else v
+        for f, v in x.items()
+        if v is not None
+    }
 
 
 class ColumnIndex:
@@ -90,6 +99,34 @@ class ColumnIndex:
                 self._label_names.append(name)
         self._labels_added(len(self._labels))
 
+    def encode_row(self, x: dict[Hashable, Any], learn: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and values of the known, non-zero features of `x`, nominal (string) values
+        one-hot as features named (feature, category); with `learn`, new features are added.
+
+        >>> index = FeatureIndex()
+        >>> xi, xv = index.encode_row({"a": 2.0, "b": 0.0, "c": "red"}, learn=True)
+        >>> xi.tolist(), xv.tolist(), index._features
+        ([0, 2], [2.0, 1.0], {'a': 0, 'b': 1, ('c', 'red'): 2})
+        """
+        try:
+            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
+        except (TypeError, ValueError):
+            x = _one_hot(x)
+            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
+        features = self._features
+        known = features.keys() >= x.keys()
+        if learn and not known:
+            self._add_features([f for f in x if f not in features])
+            known = True
+        if known:
+            xi = np.fromiter(map(features.__getitem__, x), dtype=np.int64, count=len(x))
+        else:
+            xi = np.fromiter((features.get(f, -1) for f in x), dtype=np.int64, count=len(x))
+        keep = (xi >= 0) & (xv != 0.0) & ~np.isnan(xv)
+        if not keep.all():
+            xi, xv = xi[keep], xv[keep]
+        return xi, xv
+
     def _encode_y(self, y: dict[Hashable, bool]) -> np.ndarray:
         """The sorted columns of the labels that are on in `y` (new labels are added)."""
         if not self._labels.keys() >= y.keys():
@@ -124,3 +161,21 @@ class ColumnIndex:
         known = cols >= 0
         out[:, cols[known]] = M[:, known]
         return out
+
+
+class FeatureIndex(ColumnIndex):
+    """A column index with no arrays of its own: learners that share `_features` grow theirs."""
+
+    def __init__(self) -> None:
+        self._reset_columns()
+
+    @property
+    def features(self) -> dict[Hashable, int]:
+        """Feature name -> column, the dict learners share (`share_features`)."""
+        return self._features
+
+    def _features_added(self, n: int) -> None:
+        pass
+
+    def _labels_added(self, n: int) -> None:
+        pass

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from drift import ADWIN
+from learners._columns import FeatureIndex
 from learners.base import MultiLabelLearner
 from learners.clustering import LabelClustering
 from learners.registry import register
@@ -100,6 +101,7 @@ class IHOMER(MultiLabelLearner):
 
     def _reset(self) -> None:
         self._clustering = LabelClustering(n_min=self.n_min, delta=self.cluster_delta)
+        self._index = FeatureIndex()
         self._labels: dict[Hashable, None] = {}
         self._clusters: list[Cluster] = []
         self._ids: list[int] = []  # each cluster's meta-label: stable while its label set is
@@ -124,7 +126,13 @@ class IHOMER(MultiLabelLearner):
     def _new_tree(self) -> MultiLabelHoeffdingAdaptiveTree:
         params = dict(self.tree_params or ())
         params.setdefault("seed", self.seed)
-        return MultiLabelHoeffdingAdaptiveTree(**params)
+        return self._shared(MultiLabelHoeffdingAdaptiveTree(**params))
+
+    def _shared(self, tree: MultiLabelHoeffdingAdaptiveTree) -> MultiLabelHoeffdingAdaptiveTree:
+        """`tree`, reading features through the index all the trees share (an instance is
+        encoded once for all of them)."""
+        tree.share_features(self._index.features)
+        return tree
 
     # ------------------------------------------------------------------------------------------
     # observability
@@ -215,7 +223,7 @@ class IHOMER(MultiLabelLearner):
             self._next_id += 1
             parent = next((v for k, v in old.items() if key < k), None)
             if parent is not None and self.warm_start:
-                models.append(parent[0].projected(cluster))  # a split child inherits the tree
+                models.append(self._shared(parent[0].projected(cluster)))  # inherits the tree
                 gate_ids.append(parent[2])  # ... and is gated by the parent's meta-label
             else:
                 models.append(self._new_tree())
@@ -232,7 +240,9 @@ class IHOMER(MultiLabelLearner):
     def _set_meta_labels(self, sets: dict[int, frozenset[Hashable]]) -> None:
         """The meta-labels the meta-tree learns: dropped ones leave it, new ones start at zero."""
         if self._meta is not None and set(sets) != set(self._meta_sets):
-            self._meta = self._meta.projected([i for i in self._meta_sets if i in sets])
+            self._meta = self._shared(
+                self._meta.projected([i for i in self._meta_sets if i in sets])
+            )
         self._meta_sets = sets
 
     def _mature(self) -> None:
@@ -257,19 +267,16 @@ class IHOMER(MultiLabelLearner):
 
     def _predict_clusters(self, x: dict[Hashable, Any]) -> list[dict[Hashable, float]]:
         """Per cluster: each label's probability of being on (0 where the cluster is gated off)."""
-        if self._meta is not None:
-            gate = self._meta.predict_proba_one(x)
+        xi, xv = self._index.encode_row(x, learn=False)  # once, for every tree
+        gate = self._meta.proba_encoded(xi, xv) if self._meta is not None else None
         out = []
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            if self._meta is not None:
-                p_meta = gate.get(self._gate_ids[i], {}).get(True, 0.0)
-                if p_meta < 0.5:
-                    out.append(dict.fromkeys(cluster, 0.0))
-                    continue
-            else:
-                p_meta = 1.0
-            probas = model.predict_proba_one(x)
-            out.append({label: p_meta * probas.get(label, {}).get(True, 0.0) for label in cluster})
+            p_meta = 1.0 if gate is None else gate.get(self._gate_ids[i], 0.0)
+            if p_meta < 0.5:
+                out.append(dict.fromkeys(cluster, 0.0))
+                continue
+            probas = model.proba_encoded(xi, xv)
+            out.append({label: p_meta * probas.get(label, 0.0) for label in cluster})
         return out
 
     def predict_proba_one(
@@ -284,14 +291,15 @@ class IHOMER(MultiLabelLearner):
 
     def predict_one(self, x: dict[Hashable, Any], **kwargs: Any) -> dict[Hashable, bool]:
         """Labels of gated-on clusters whose own tree predicts them on."""
+        xi, xv = self._index.encode_row(x, learn=False)
+        gate = self._meta.proba_encoded(xi, xv) if self._meta is not None else None
         pred: dict[Hashable, bool] = {}
-        gate = self._meta.predict_one(x) if self._meta is not None else None
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            if gate is not None and not gate.get(self._gate_ids[i], False):
+            if gate is not None and gate.get(self._gate_ids[i], 0.0) < 0.5:
                 pred.update(dict.fromkeys(cluster, False))
                 continue
-            inner = model.predict_one(x)
-            pred.update({label: inner.get(label, False) for label in cluster})
+            inner = model.proba_encoded(xi, xv)
+            pred.update({label: inner.get(label, 0.0) >= 0.5 for label in cluster})
         self._last_x, self._last_pred = dict(x), pred
         return pred
 
@@ -304,13 +312,14 @@ class IHOMER(MultiLabelLearner):
         meta_y: dict[Hashable, bool] = {
             i: not labels.isdisjoint(on) for i, labels in self._meta_sets.items()
         }
+        xi, xv = self._index.encode_row(x, learn=True)  # once, for every tree
         if self._meta is not None:
-            self._meta.learn_one(x, meta_y)
+            self._meta.learn_encoded(xi, xv, meta_y)
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
             if self._meta is not None and not meta_y[self._ids[i]]:
                 continue
             swaps = model.n_swaps
-            model.learn_one(x, {label: label in on for label in cluster})
+            model.learn_encoded(xi, xv, {label: label in on for label in cluster})
             if model.n_swaps > swaps:
                 self._events.append(
                     {"t": self._n, "kind": "subtree-swap", "before": [cluster], "after": [cluster]}

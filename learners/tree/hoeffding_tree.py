@@ -382,34 +382,21 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
     # ------------------------------------------------------------------------------------------
     # encoding
 
-    @staticmethod
-    def _one_hot(x: dict[Hashable, Any]) -> dict[Hashable, Any]:
-        """Nominal (string) values become binary features named (feature, category)."""
-        return {
-            (f, v) if isinstance(v, str) else f: 1.0 if isinstance(v, str) else v
-            for f, v in x.items()
-            if v is not None
-        }
+    def share_features(self, features: dict[Hashable, int]) -> None:
+        """Map features to columns through `features`, shared with other trees from now on.
 
-    def _encode_x(self, x: dict[Hashable, Any], learn: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and values of the known, non-zero features of `x`."""
-        try:
-            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
-        except (TypeError, ValueError):
-            x = self._one_hot(x)
-            xv = np.fromiter(x.values(), dtype=np.float64, count=len(x))
-        known = self._features.keys() >= x.keys()
-        if learn and not known:
-            self._add_features([f for f in x if f not in self._features])
-            known = True
-        if known:
-            xi = np.fromiter(map(self._features.__getitem__, x), dtype=np.int64, count=len(x))
-        else:
-            xi = np.fromiter((self._features.get(f, -1) for f in x), dtype=np.int64, count=len(x))
-        keep = (xi >= 0) & (xv != 0.0) & ~np.isnan(xv)
-        if not keep.all():
-            xi, xv = xi[keep], xv[keep]
-        return xi, xv
+        iHOMER's trees see the same instances: with one feature index they can all use one
+        encoding of each instance (`learn_encoded`, `proba_encoded`). The tree's own columns
+        must agree with the shared ones (a fresh tree has none, a projected copy its source's).
+        """
+        if any(features.get(name) != j for name, j in self._features.items()):
+            raise ValueError("the tree's feature columns differ from the shared index")
+        self._features = features
+
+    def _sync_features(self) -> None:
+        """Make room for features another tree added to a shared index."""
+        if self._arrays is not None and self._arrays.meta[M_N_FEATURES] < len(self._features):
+            self._features_added(len(self._features))
 
     def _weight(self, w: float) -> float:
         if self.bootstrap_sampling:
@@ -422,9 +409,16 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
     # river API
 
     def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], *, w: float = 1.0) -> None:
+        xi, xv = self.encode_row(x, learn=True)
+        self.learn_encoded(xi, xv, y, w=w)
+
+    def learn_encoded(
+        self, xi: np.ndarray, xv: np.ndarray, y: dict[Hashable, bool], *, w: float = 1.0
+    ) -> None:
+        """`learn_one` with `x` already encoded (`encode_row`) against this tree's features."""
+        self._sync_features()
         a = self._a
         yi = self._encode_y(y)
-        xi, xv = self._encode_x(x, learn=True)
         ls_id = self._labelset_id(yi)
         self._ensure_room()
         a = self._a
@@ -436,8 +430,17 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         xbuf[xi] = 0.0
 
     def _proba(self, x: dict[Hashable, Any]) -> np.ndarray:
+        return self._proba_encoded(*self.encode_row(x, learn=False))
+
+    def proba_encoded(self, xi: np.ndarray, xv: np.ndarray) -> dict[Hashable, float]:
+        """Each label's probability of being on, for an `x` encoded with `encode_row`."""
+        if not self._labels:
+            return {}
+        return dict(zip(self._label_names, self._proba_encoded(xi, xv).tolist(), strict=True))
+
+    def _proba_encoded(self, xi: np.ndarray, xv: np.ndarray) -> np.ndarray:
+        self._sync_features()
         a = self._a
-        xi, xv = self._encode_x(x, learn=False)
         out = np.zeros(a.leaf_lab.shape[1])
         xbuf = self._xbuf
         xbuf[xi] = xv
