@@ -35,10 +35,11 @@ class IHOMER(MultiLabelLearner):
     Drift is handled at two levels. Locally, each tree replaces subtrees whose error drifts.
     Globally, a change of the label partition (a split, or a merge when a cluster's diameter
     grows past its parent's) restructures the ensemble: clusters whose label set is unchanged
-    keep their tree; a cluster split off an old one starts as a copy of its tree restricted to
-    its labels (`warm_start`), other new clusters start empty; and an ADWIN on the ensemble's
-    Hamming loss re-opens the clustering (all labels in one cluster again) when the error
-    rises.
+    keep their tree and their meta-label; a cluster split off an old one starts as a copy of
+    its tree restricted to its labels (`warm_start`) and is gated by the old one's meta-label
+    (on whenever its own is) until the meta-tree has learned its own for `n_min` instances;
+    other new clusters start empty; and an ADWIN on the ensemble's Hamming loss re-opens the
+    clustering (all labels in one cluster again) when the error rises.
 
     Parameters
     ----------
@@ -309,14 +310,13 @@ class IHOMER(MultiLabelLearner):
         self._clustering.learn_one(y)
         self._sync_partition()
         on = {label for label, v in y.items() if v}
-        meta_y: dict[Hashable, bool] = {
-            i: not labels.isdisjoint(on) for i, labels in self._meta_sets.items()
-        }
         xi, xv = self._index.encode_row(x, learn=True)  # once, for every tree
+        meta_y: dict[Hashable, bool] | None = None
         if self._meta is not None:
+            meta_y = {i: not labels.isdisjoint(on) for i, labels in self._meta_sets.items()}
             self._meta.learn_encoded(xi, xv, meta_y)
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            if self._meta is not None and not meta_y[self._ids[i]]:
+            if meta_y is not None and not meta_y[self._ids[i]]:
                 continue
             swaps = model.n_swaps
             model.learn_encoded(xi, xv, {label: label in on for label in cluster})
