@@ -39,7 +39,7 @@ from stream.errors import IhomerError
     "--out",
     default="bench-results",
     show_default=True,
-    help="Folder for results.json and results.md (created).",
+    help="Folder for results.json, results.md and quality_vs_speed.png (created).",
 )
 @click.option(
     "--readme",
@@ -101,6 +101,7 @@ def _run(
 ) -> None:
     from learners.registry import make
     from stream.bench.moa import MOA_LEARNERS
+    from stream.bench.plot import plot_quality_vs_speed
     from stream.bench.report import markdown_report, update_readme
     from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
     from stream.datasets import available
@@ -139,8 +140,13 @@ def _run(
     write_results(results, folder / "results.json", command=command, budget=budget, notes=notes)
     report = markdown_report(results, host, command)
     (folder / "results.md").write_text(report, encoding="utf-8")
+    plot_quality_vs_speed(results, folder / "quality_vs_speed.png")
     click.echo(report)
-    click.echo(f"results: {folder / 'results.json'}, {folder / 'results.md'}", err=True)
+    click.echo(
+        f"results: {folder / 'results.json'}, {folder / 'results.md'}, "
+        f"{folder / 'quality_vs_speed.png'}",
+        err=True,
+    )
     if readme_path is not None:
         update_readme(readme_path, report)
         click.echo(f"updated: {readme_path}", err=True)

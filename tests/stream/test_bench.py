@@ -33,6 +33,7 @@ def test_bench_writes_results_report_and_readme(tmp_path: Path) -> None:
     # the mlhat tree learns: it beats the majority label set on both streams, so it ranks first
     ranks = average_ranks(results, "micro_f1")
     assert ranks["mlhat"] == 1.0
+    assert (out / "quality_vs_speed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (out / "results.md").read_text()
     assert "| data set | majority | mlhat | no-change |" in report
     assert "| average rank |" in report and "| yeast |" in report and "| synth |" in report
