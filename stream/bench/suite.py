@@ -73,6 +73,8 @@ def run_suite(
         models = {learner: make(learner) for learner in learners}
         for result in evaluate(source, models, budget=budget, limit=limit, on_instance=advance):
             results.append({**result.to_dict(), "dataset": name})
+        if moa and limit is not None and notes is not None and name == datasets[0]:
+            notes.append("MOA's learners run whole streams only: not run with a limit")
         if moa and skipped is None and limit is None:
             runs, skipped, failure = run_moa(name, moa, budget)
             results.extend({**r, "dataset": name} for r in runs)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from stream.cli.options import split_names
 from stream.cli.progress import ProgressCallback, progress_bar
 from stream.errors import IhomerError
 
@@ -106,12 +107,12 @@ def _run(
     from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
     from stream.datasets import available
 
-    names = _names(datasets)
+    names = split_names(datasets)
     if names == ["all"]:
         names = [d for d in available() if d != "synth"]
         if not names:
             raise IhomerError("no data sets found on disk (set IHOMER_DATA; see `ihomer datasets`)")
-    learner_names = _names(learners) or list(DEFAULT_LEARNERS)
+    learner_names = split_names(learners) or list(DEFAULT_LEARNERS)
     for name in learner_names:
         if name.startswith("moa-"):
             if name not in MOA_LEARNERS:
@@ -150,7 +151,3 @@ def _run(
     if readme_path is not None:
         update_readme(readme_path, report)
         click.echo(f"updated: {readme_path}", err=True)
-
-
-def _names(value: str | None) -> list[str]:
-    return [s.strip() for s in value.split(",") if s.strip()] if value else []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from stream.cli.options import split_names
 from stream.cli.progress import progress_bar
 from stream.errors import IhomerError
 
@@ -124,12 +125,12 @@ def evaluate_command(
     csv_out = _output_path(csv_path, "--csv")
     partitions_out = _output_path(partitions_path, "--partitions")
     plot_out = _output_path(plot_path, "--plot", PLOT_SUFFIXES)
-    label_list = _names(labels) or None
+    label_list = split_names(labels) or None
 
     names = list(dict.fromkeys(learner_names or DEFAULT_LEARNERS))
     names += [r for r in REFERENCE_LEARNERS if r not in names]
     learners = {name: make(name) for name in names}
-    source = open_dataset(dataset, labels=label_list, ignore=_names(ignore))
+    source = open_dataset(dataset, labels=label_list, ignore=split_names(ignore))
     schema = source.schema
 
     checkpoints: list[Checkpoint] = []
@@ -177,7 +178,3 @@ def evaluate_command(
             events={name: [(e["t"], e["kind"]) for e in evs] for name, evs in events.items()},
         )
         click.echo(f"plot: {plot_out}", err=True)
-
-
-def _names(value: str | None) -> list[str]:
-    return [s.strip() for s in value.split(",") if s.strip()] if value else []
