@@ -109,6 +109,7 @@ class IHOMER(MultiLabelLearner):
         self._gate_ids: list[int] = []  # the meta-label that gates each cluster
         self._born: list[int] = []  # instance at which each cluster was formed
         self._meta_sets: dict[int, frozenset[Hashable]] = {}  # meta-label -> its labels
+        self._meta_known: set[int] = set()  # meta-labels the meta-tree holds, live or dead
         self._next_id = 0
         self._cluster_of: dict[Hashable, int] = {}
         self._models: list[MultiLabelHoeffdingAdaptiveTree] = []
@@ -239,12 +240,16 @@ class IHOMER(MultiLabelLearner):
         self._cluster_of = {label: i for i, c in enumerate(new) for label in c}
 
     def _set_meta_labels(self, sets: dict[int, frozenset[Hashable]]) -> None:
-        """The meta-labels the meta-tree learns: dropped ones leave it, new ones start at zero."""
-        if self._meta is not None and set(sets) != set(self._meta_sets):
-            self._meta = self._shared(
-                self._meta.projected([i for i in self._meta_sets if i in sets])
-            )
+        """The meta-labels the meta-tree learns: new ones start at zero; dropped ones are no
+        longer asked for, and leave the tree once they outnumber the live ones (a projection
+        copies the whole tree, so it is done rarely, not at every restructuring)."""
         self._meta_sets = sets
+        self._meta_known.update(sets)
+        dead = self._meta_known.difference(sets)
+        if self._meta is not None and len(dead) > len(sets):
+            kept = [i for i in self._meta_known if i in sets]
+            self._meta = self._shared(self._meta.projected(kept))
+            self._meta_known = set(kept)
 
     def _mature(self) -> None:
         """A split child is gated by its parent's meta-label (on whenever the child's is) until

@@ -115,7 +115,26 @@ def test_meta_labels_follow_the_clusters_through_a_restructuring(yeast: list) ->
     model.learn_one(*yeast[499])
     assert model._gate_ids == model._ids  # 100: each child is gated by its own meta-label
     assert set(model._meta_sets) == set(model._ids)  # the parent's meta-label is dropped
-    assert set(model._meta.predict_proba_one(x)) == set(model._ids)
+    # ... from what is learned and asked; the meta-tree keeps its columns until dead ones
+    # outnumber the live ones (a projection copies the whole tree)
+    assert set(model._meta.predict_proba_one(x)) >= set(model._ids)
+
+
+def test_dead_meta_labels_leave_the_meta_tree_once_they_outnumber_live_ones(yeast: list) -> None:  # type: ignore[type-arg]
+    model = IHOMER(routing="meta", drift_delta=0, warm_start=False, tree_params=NO_BOOTSTRAP)
+    labels = tuple(sorted(yeast[0][1]))
+    model._labels = dict.fromkeys(labels)
+    model._seen_version = model._clustering.version
+    model._clustering.learn_one = lambda y: None  # type: ignore[method-assign]
+    partitions = [[labels], [labels[:6], labels[6:]], [labels[:3], labels[3:6], labels[6:]]]
+    for t, partition in enumerate(partitions):
+        model._restructure(partition)
+        model.learn_one(*yeast[t])
+    assert model._meta is not None
+    assert set(model._meta.predict_proba_one(yeast[5][0])) == {0, 1, 2, 3, 4}  # 2 dead, 3 live
+    model._restructure([labels])  # 5 dead, 1 live: the dead leave
+    model.learn_one(*yeast[3])
+    assert set(model._meta.predict_proba_one(yeast[5][0])) == {5} == set(model._ids)
 
 
 def test_a_label_added_mid_stream(yeast: list) -> None:  # type: ignore[type-arg]
