@@ -152,3 +152,19 @@ def test_river_trees_get_the_zeros_of_sparse_rows(tmp_path) -> None:
         by_hand[rows] = metrics.get()
     assert ours == by_hand["dense"]
     assert ours["micro_f1"] > by_hand["sparse"]["micro_f1"] + 0.2
+
+
+def test_the_garbage_collector_is_paused_while_a_learner_is_timed() -> None:
+    import gc
+
+    from learners.reference import NoChange
+
+    class Watched(NoChange):
+        def learn_one(self, x, y, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            super().learn_one(x, y)
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    evaluate(YeastSource(), {"watched": Watched()}, limit=100)
+    assert seen == [False] * 100 and gc.isenabled()
