@@ -58,6 +58,7 @@ from drift._adwin_kernels import (
     _absorb_one,
     _detect_change,
     clear,
+    screen_coefficients,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,10 +70,7 @@ BLOCK = 2048
 SMALL = 256
 
 # the screening (see the module docstring and `_detect_change`)
-_SLACK = 1e-9
 _ROUNDING = 1e-14
-_TINY = 1e-200
-_HUGE = 1e200
 _ORDER_ERROR = 16.0 * 2.0**-52
 
 _jit = njit(cache=True, error_model="numpy")
@@ -379,15 +377,9 @@ def run(
                 delta_prime = math.log(2.0 * math.log(width) / delta)
             var_per_width = variance / width
             bound_coef = 2.0 / 3.0 * delta_prime
-            spread = width - 2.0 * (min_len - 1.0)
-            shrink = 1.0 if min_len >= 1.0 else 1.0 / ((2.0 - min_len) * (2.0 - min_len))
-            sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread * shrink
-            linear_coef = bound_coef * (1.0 - _SLACK) * spread * shrink
-            width_sq = width * width
-            if not (_TINY < sqrt_coef and sqrt_coef * width_sq * width_sq < _HUGE):
-                sqrt_coef = np.nan
-            if not (_TINY < linear_coef and linear_coef * width_sq < _HUGE):
-                linear_coef = np.nan
+            sqrt_coef, linear_coef = screen_coefficients(
+                width, var_per_width, delta_prime, bound_coef, min_len
+            )
             order_slack = (n_cuts + 2.0) * _ORDER_ERROR * (abs(total) + a0)
             rounding = _ROUNDING * 4.0 * width * (abs(total) + a0 + order_slack)
             n_open += _n_open_cuts(

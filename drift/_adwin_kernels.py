@@ -66,6 +66,27 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+@njit(cache=True)
+def screen_coefficients(
+    width: float, var_per_width: float, delta_prime: float, bound_coef: float, min_len: float
+) -> tuple[float, float]:
+    """The cut screens' (sqrt_coef, linear_coef) for a window of `width` (see `_detect_change`).
+
+    The bounds stay within (_TINY, _HUGE) for every cut with n0 n1 >= 1; a coefficient outside
+    them is NaN, which switches its screen off (every comparison with NaN is false).
+    """
+    spread = width - 2.0 * (min_len - 1.0)
+    shrink = 1.0 if min_len >= 1.0 else 1.0 / ((2.0 - min_len) * (2.0 - min_len))
+    sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread * shrink
+    linear_coef = bound_coef * (1.0 - _SLACK) * spread * shrink
+    width_sq = width * width
+    if not (_TINY < sqrt_coef and sqrt_coef * width_sq * width_sq < _HUGE):
+        sqrt_coef = np.nan
+    if not (_TINY < linear_coef and linear_coef * width_sq < _HUGE):
+        linear_coef = np.nan
+    return sqrt_coef, linear_coef
+
+
 @njit(cache=True, error_model="numpy")
 def clear(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> None:
     """Empty the window in place, keeping the parameters and the capacity."""
@@ -105,18 +126,10 @@ def _detect_change(fs: FloatArray, ist: IntArray, buckets: FloatArray) -> bool:
         # For the cuts river tests (n0, n1 >= min_len, and n0, n1 >= 1), q <= p / shrink, so
         # gap^2 <= shrink sqrt_coef p and gap <= shrink linear_coef are enough: they are the
         # tests made, with `shrink` folded into the coefficients (1 unless min_len < 1).
-        spread = width - 2.0 * (min_len - 1.0)
         rounding_coef = _ROUNDING * 2.0 * width
-        shrink = 1.0 if min_len >= 1.0 else 1.0 / ((2.0 - min_len) * (2.0 - min_len))
-        sqrt_coef = 2.0 * var_per_width * delta_prime * (1.0 - _SLACK) * spread * shrink
-        linear_coef = bound_coef * (1.0 - _SLACK) * spread * shrink
-        width_sq = width * width
-        # the bounds then stay within (_TINY, _HUGE) for every cut with n0 n1 >= 1; a NaN
-        # coefficient switches a screen off (every comparison with NaN is false)
-        if not (_TINY < sqrt_coef and sqrt_coef * width_sq * width_sq < _HUGE):
-            sqrt_coef = np.nan
-        if not (_TINY < linear_coef and linear_coef * width_sq < _HUGE):
-            linear_coef = np.nan
+        sqrt_coef, linear_coef = screen_coefficients(
+            width, var_per_width, delta_prime, bound_coef, min_len
+        )
         n0 = 0.0
         n1 = width
         u0 = 0.0
