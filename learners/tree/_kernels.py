@@ -545,12 +545,17 @@ def best_splits(a, p, m: int, best_left):
         feature_t = 0.0
         for k in range(1, n_points + 1):
             t = lo + (hi - lo) * k / (n_points + 1)
+            same = k > 1  # as the previous candidate's left side (then so is its merit)
             for q in range(n_classes):
                 c = classes[q]
                 mass = _mass_below(st[c, O_W], st[c, O_MEAN], st[c, O_M2], t)
                 if t >= 0.0:
                     mass += base[c] - st[c, O_W]
-                left[c] = min(mass, base[c])
+                mass = min(mass, base[c])
+                same = same and mass == left[c]
+                left[c] = mass
+            if same:  # (binary and step-like features: most candidates) nothing new to score
+                continue
             wl, wr, hl, hr = _split_entropies(left, base, classes, n_classes)
             if wl < min_frac * base[0] or wr < min_frac * base[0]:
                 continue
