@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from drift import ADWIN
@@ -12,6 +12,7 @@ from learners.base import MultiLabelLearner
 from learners.clustering import LabelClustering
 from learners.registry import register
 from learners.tree import MultiLabelHoeffdingAdaptiveTree
+from learners.tree.hoeffding_tree import SPLITS_EARLY
 
 __all__ = ["IHOMER"]
 
@@ -99,6 +100,19 @@ class IHOMER(MultiLabelLearner):
         self.tree_params = tree_params
         self.seed = seed
         self._reset()
+
+    @classmethod
+    def _unit_test_params(cls) -> Iterator[dict[str, Any]]:
+        """Parameter sets for river's estimator checks: the defaults, then an unseeded ensemble
+        (so the seeding check runs) whose clustering is tested every 10 instances and whose
+        trees split within the checks' short streams."""
+        yield {}
+        yield {
+            "n_min": 10,
+            "cluster_delta": 0.1,
+            "tree_params": SPLITS_EARLY,
+            "seed": None,
+        }
 
     def _reset(self) -> None:
         self._clustering = LabelClustering(n_min=self.n_min, delta=self.cluster_delta)
@@ -311,6 +325,9 @@ class IHOMER(MultiLabelLearner):
 
     def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], **kwargs: Any) -> None:
         self._track_error(x, y)
+        # the prediction `predict_one` cached serves only this instance: once the model has
+        # learned, the same features (a duplicate row) must be predicted again
+        self._last_x, self._last_pred = None, {}
         self._labels.update(dict.fromkeys(y))
         self._clustering.learn_one(y)
         self._sync_partition()

@@ -23,7 +23,7 @@ import itertools
 import sys
 import time
 import types
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -37,6 +37,7 @@ __all__ = [
     "Checkpoint",
     "EvaluationResult",
     "LearnerSnapshot",
+    "PredictionsCallback",
     "evaluate",
     "gain_over",
     "iter_prequential",
@@ -49,6 +50,11 @@ REFERENCE_LEARNER = "no-change"
 BLOCK = 64
 
 _LOWER_IS_BETTER = frozenset({"hamming_loss"})
+
+#: `on_predictions(learner, start, truths, predictions)`: a block's true and predicted label sets
+PredictionsCallback = Callable[
+    [str, int, Sequence[frozenset[Hashable]], Sequence[frozenset[Hashable]]], None
+]
 
 
 def gain_over(metrics: Mapping[str, float], reference: Mapping[str, float]) -> dict[str, float]:
@@ -206,6 +212,7 @@ def iter_prequential(
     budget: float | None = None,
     dense: Collection[str] = (),
     on_instance: Callable[[int], None] | None = None,
+    on_predictions: PredictionsCallback | None = None,
 ) -> Iterator[Checkpoint]:
     """Run test-then-train over `source`, yielding a checkpoint every `every` instances.
 
@@ -231,6 +238,10 @@ def iter_prequential(
     on_instance
         Called with the number of instances done, after each block of up to `BLOCK`
         instances (for progress bars).
+    on_predictions
+        Called after each learner's turn on a block, outside its timed part, as
+        `on_predictions(learner, start, truths, predictions)`: the label sets on in the data
+        and predicted for instances `start`, `start + 1`, ... (to write them as they come).
     """
     if not learners:
         raise ValueError("no learners to evaluate")
@@ -261,13 +272,15 @@ def iter_prequential(
             break
         truths = [frozenset(label for label, on in y.items() if on) for _, y in block]
         dense_block: list[Instance] | None = None
-        for run in runs.values():
+        for name, run in runs.items():
             if run.stopped:
                 continue
             if run.dense and dense_block is None:
                 dense_block = [(source.schema.densify(x), y) for x, y in block]
             guesses = run.test_then_train(dense_block if run.dense and dense_block else block)
             run.stopped = budget is not None and run.seconds > budget
+            if on_predictions is not None:
+                on_predictions(name, n, truths, guesses)
             for truth, guess in zip(truths, guesses, strict=True):
                 run.full.update(truth, guess)
                 run.window.update(truth, guess)
@@ -303,6 +316,7 @@ def evaluate(
     budget: float | None = None,
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     on_instance: Callable[[int], None] | None = None,
+    on_predictions: PredictionsCallback | None = None,
 ) -> list[EvaluationResult]:
     """Evaluate learners side by side and return their full-stream results.
 
@@ -311,7 +325,8 @@ def evaluate(
     added `no-change` last. A learner stopped by the time `budget` (seconds, per learner) is
     reported on the instances it handled, with `stopped_early`; its gain is then left out (the
     reference ran over more instances). Registered learners that read absent features as
-    missing (river's trees) get a sparse stream's zeros spelled out.
+    missing (river's trees) get a sparse stream's zeros spelled out. `on_predictions` is
+    `iter_prequential`'s.
 
     >>> from learners.registry import make
     >>> from stream.sources.yeast import YeastSource
@@ -336,6 +351,7 @@ def evaluate(
         budget=budget,
         dense=[name for name in learners if reads_absent_as_missing(name)],
         on_instance=on_instance,
+        on_predictions=on_predictions,
     ):
         for name, snap in checkpoint.learners.items():
             peaks[name] = max(peaks[name], snap.memory_mb)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from learners.registry import register
 from learners.tree import _adaptive
 from learners.tree._layout import (
@@ -13,7 +16,7 @@ from learners.tree._layout import (
     P_DRIFT_WINDOW,
     P_SWITCH_SIGNIFICANCE,
 )
-from learners.tree.hoeffding_tree import MultiLabelHoeffdingTree
+from learners.tree.hoeffding_tree import SPLITS_EARLY, MultiLabelHoeffdingTree
 
 __all__ = ["MultiLabelHoeffdingAdaptiveTree"]
 
@@ -99,6 +102,18 @@ class MultiLabelHoeffdingAdaptiveTree(MultiLabelHoeffdingTree):
             bootstrap_sampling=bootstrap_sampling,
             seed=seed,
         )
+
+    @classmethod
+    def _unit_test_params(cls) -> Iterator[dict[str, Any]]:
+        """The defaults, then an unseeded tree (so the seeding check runs) that splits within
+        river's check streams and whose subtrees may be replaced after 20 instances of weight."""
+        yield {}
+        yield {
+            **dict(SPLITS_EARLY),
+            "drift_window_threshold": 20,
+            "leaf_prediction": "adaptive",
+            "seed": None,
+        }
 
     def _reset(self) -> None:
         super()._reset()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -45,6 +45,10 @@ from learners.tree._layout import (
 )
 
 __all__ = ["MultiLabelHoeffdingTree"]
+
+#: parameters under which a tree splits within river's short check streams (Yeast's first 40
+#: instances: two or three splits; 400: about thirty), for `_unit_test_params`
+SPLITS_EARLY: tuple[tuple[str, Any], ...] = (("grace_period", 10), ("delta", 0.1), ("tau", 2.0))
 
 #: "best" mode's second logistic regression takes steps this many times larger
 FAST_FACTOR = 10.0
@@ -177,6 +181,15 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         self.bootstrap_sampling = bootstrap_sampling
         self.seed = seed
         self._reset()
+
+    @classmethod
+    def _unit_test_params(cls) -> Iterator[dict[str, Any]]:
+        """Parameter sets for river's estimator checks: the defaults (under which the checks'
+        streams are too short for a split), then trees that split, bootstrapped without a seed
+        (so the seeding check runs) and with MLHAT's leaf predictor."""
+        yield {}
+        yield {**dict(SPLITS_EARLY), "bootstrap_sampling": True, "seed": None}
+        yield {**dict(SPLITS_EARLY), "leaf_prediction": "adaptive"}
 
     # ------------------------------------------------------------------------------------------
     # state

@@ -78,6 +78,13 @@ third decimal on flags, emotions and scene, and all but moa-cc-ht on yeast, wher
 moa-mlht scores what moa-ps-ht scores on flags, yeast, emotions, scene and bibtex (on yeast
 it makes the same predictions: its tree stays one leaf).
 
+Predictions files
+-----------------
+`read_predictions` reads a file written by `ihomer evaluate --predictions` (`stream.predictions`:
+the true labels, then the predicted ones, MEKA's `-C L`) with MOA's `MultiTargetArffFileStream`
+in the JVM, and scores it with MOA's evaluator: what a MOA user gets from our predictions. It
+needs Java and capymoa, not javac.
+
 Caveats: MEKA's wrapper calls `System.exit` when its classifier fails, which ends the Python
 process too (run peers in a subprocess, `python -m stream.bench.moa`, to survive that); while a
 run is going, the JVM's `System.out` and `System.err` are captured (logged at DEBUG level).
@@ -109,10 +116,12 @@ from stream.sources.base import Source
 
 __all__ = [
     "MOA_LEARNERS",
+    "MoaPredictions",
     "MoaRun",
     "PeerUnavailable",
     "check_available",
     "iter_runs",
+    "read_predictions",
     "run",
     "write_labels_first_arff",
 ]
@@ -581,6 +590,22 @@ def check_available() -> None:
     _load_loop_class()
 
 
+def _moa_jvm() -> Any:
+    """capymoa's JVM, started with MOA's jar on its class path; the `jpype` module."""
+    if _java_tool("java") is None:
+        raise PeerUnavailable("Java is not installed (MOA needs a Java 11+ runtime)")
+    try:
+        import capymoa  # noqa: F401 - starts the JVM with MOA's jar on its class path
+        import jpype
+    except ImportError as exc:
+        raise PeerUnavailable(
+            f"capymoa is not installed ({exc}): pip install 'ihomer[peers]'"
+        ) from None
+    except Exception as exc:  # capymoa raises RuntimeError/OSError when Java cannot start
+        raise PeerUnavailable(f"capymoa cannot start Java: {exc}") from None
+    return jpype
+
+
 def _load_loop_class() -> Any:
     global _loop_class
     if _loop_class is not None:
@@ -590,16 +615,9 @@ def _load_loop_class() -> Any:
     javac = _java_tool("javac")
     if javac is None:
         raise PeerUnavailable("javac is not installed (a JDK is needed to compile the MOA loop)")
-    try:
-        import capymoa  # noqa: F401 - starts the JVM with MOA's jar on its class path
-        import jpype
-        from capymoa.env import capymoa_moa_jar
-    except ImportError as exc:
-        raise PeerUnavailable(
-            f"capymoa is not installed ({exc}): pip install 'ihomer[peers]'"
-        ) from None
-    except Exception as exc:  # capymoa raises RuntimeError/OSError when Java cannot start
-        raise PeerUnavailable(f"capymoa cannot start Java: {exc}") from None
+    jpype = _moa_jvm()
+    from capymoa.env import capymoa_moa_jar
+
     classes = _compile(javac, Path(capymoa_moa_jar()))
     try:
         moa_loader = jpype.JClass("moa.core.Example").class_.getClassLoader()
@@ -661,6 +679,82 @@ def _bits(array: Any, n_labels: int) -> np.ndarray:
     """A Java byte[] of n x L bits as a boolean (n, L) array (a copy)."""
     flat = np.frombuffer(memoryview(array), dtype=np.int8)
     return flat.reshape(-1, n_labels).astype(np.bool_)
+
+
+@dataclass(frozen=True)
+class MoaPredictions:
+    """A predictions file (`stream.predictions`) as MOA's own ARFF reader reads it.
+
+    `truth` and `predicted` are boolean arrays (n, L) of the values MOA reads as the output
+    attributes (the labels) and as the first L input attributes; `index` the last input
+    attribute. `measurements` are MOA's `BasicMultiLabelPerformanceEvaluator` fed with each
+    instance and the file's predictions as votes (its "Exact Match" is our subset accuracy, its
+    "Hamming Score" 1 - our Hamming loss; see the module docstring for the others).
+    """
+
+    relation: str
+    output_names: tuple[str, ...]
+    input_names: tuple[str, ...]
+    truth: np.ndarray
+    predicted: np.ndarray
+    index: np.ndarray
+    measurements: dict[str, float]
+
+
+def read_predictions(path: str | os.PathLike[str]) -> MoaPredictions:
+    """Read a predictions file written by `ihomer evaluate --predictions` with MOA, in the JVM.
+
+    The label count L comes from the relation's `-C L`; MOA's `MultiTargetArffFileStream`
+    then reads the file with attributes `1-L` as its outputs, as a MOA user would.
+
+    Raises
+    ------
+    PeerUnavailable
+        When capymoa or Java is missing.
+    """
+    from stream.sources.arff import ArffSource
+
+    n_labels = ArffSource(path).schema.n_labels  # the relation's -C, read by our reader
+    jpype = _moa_jvm()
+    stream_class = jpype.JClass("moa.streams.MultiTargetArffFileStream")
+    evaluator = jpype.JClass("moa.evaluation.BasicMultiLabelPerformanceEvaluator")()
+    prediction_class = jpype.JClass("com.yahoo.labs.samoa.instances.MultiLabelPrediction")
+    votes = jpype.JArray(jpype.JDouble)
+
+    def read() -> MoaPredictions:
+        stream = stream_class(os.fspath(path), f"1-{n_labels}")
+        stream.prepareForUse()
+        header = stream.getHeader()
+        n_inputs = int(header.numInputAttributes())
+        truth, predicted, index = [], [], []
+        while stream.hasMoreInstances():
+            example = stream.nextInstance()
+            instance = example.getData()
+            on = [instance.valueOutputAttribute(j) == 1.0 for j in range(n_labels)]
+            guess = [instance.valueInputAttribute(j) == 1.0 for j in range(n_labels)]
+            prediction = prediction_class(n_labels)
+            for j, g in enumerate(guess):
+                prediction.setVotes(j, votes([0.0, 1.0] if g else [1.0, 0.0]))
+            evaluator.addResult(example, prediction)
+            truth.append(on)
+            predicted.append(guess)
+            index.append(instance.valueInputAttribute(n_labels))
+        measurements = {
+            str(m.getName()): float(m.getValue()) for m in evaluator.getPerformanceMeasurements()
+        }
+        return MoaPredictions(
+            relation=str(header.getRelationName()),
+            output_names=tuple(
+                str(header.outputAttribute(j).name()) for j in range(header.numOutputAttributes())
+            ),
+            input_names=tuple(str(header.inputAttribute(j).name()) for j in range(n_inputs)),
+            truth=np.array(truth, dtype=np.bool_).reshape(-1, n_labels),
+            predicted=np.array(predicted, dtype=np.bool_).reshape(-1, n_labels),
+            index=np.array(index, dtype=np.int64),
+            measurements=measurements,
+        )
+
+    return _call_java(read, f"reading {path}")
 
 
 def _open(dataset: str | os.PathLike[str] | Source) -> Source:

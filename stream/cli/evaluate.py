@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ import click
 from stream.cli.options import split_names
 from stream.cli.progress import progress_bar
 from stream.errors import IhomerError
+from stream.predictions import PredictionsArffWriter, prediction_paths
 
 DEFAULT_LEARNERS = ("ihomer", "mlhat", "br-ht")
 REFERENCE_LEARNERS = ("no-change", "majority")
@@ -89,6 +92,17 @@ def _output_path(value: str | None, option: str, suffixes: tuple[str, ...] = ())
     help="Plot the windowed curves (.png, .svg or .pdf), drift points marked.",
 )
 @click.option(
+    "--predictions",
+    "predictions_path",
+    metavar="FILE.arff",
+    default=None,
+    help="Write the prequential predictions as a MEKA/MOA multi-label ARFF: per instance its "
+    "true labels (the first L attributes, MEKA's -C L), then the predicted ones (pred_LABEL), "
+    "then its index (instance), one row per instance as the run goes. One --learner writes "
+    "FILE.arff; several (or the defaults) write FILE-LEARNER.arff each. The reference "
+    "learners are written only when named with --learner.",
+)
+@click.option(
     "--hierarchy",
     "show_hierarchy",
     is_flag=True,
@@ -107,6 +121,7 @@ def evaluate_command(
     partitions_path: str | None,
     csv_path: str | None,
     plot_path: str | None,
+    predictions_path: str | None,
     show_hierarchy: bool,
     quiet: bool,
 ) -> None:
@@ -125,28 +140,53 @@ def evaluate_command(
     csv_out = _output_path(csv_path, "--csv")
     partitions_out = _output_path(partitions_path, "--partitions")
     plot_out = _output_path(plot_path, "--plot", PLOT_SUFFIXES)
+    predictions_out = _output_path(predictions_path, "--predictions", (".arff",))
     label_list = split_names(labels) or None
 
-    names = list(dict.fromkeys(learner_names or DEFAULT_LEARNERS))
-    names += [r for r in REFERENCE_LEARNERS if r not in names]
+    chosen = list(dict.fromkeys(learner_names or DEFAULT_LEARNERS))
+    names = chosen + [r for r in REFERENCE_LEARNERS if r not in chosen]
     learners = {name: make(name) for name in names}
     source = open_dataset(dataset, labels=label_list, ignore=split_names(ignore))
     schema = source.schema
 
     checkpoints: list[Checkpoint] = []
     total = schema.n_instances if limit is None else min(limit, schema.n_instances or limit)
-    with progress_bar(quiet, f"{schema.name} × {len(learners)} learners", total) as advance:
-        results = evaluate(
-            source,
-            learners,
-            every=every,
-            window=window,
-            limit=limit,
-            on_checkpoint=checkpoints.append,
-            on_instance=advance,
-        )
-    if not results:
-        raise IhomerError(f"data set {dataset} has no instances")
+    with ExitStack() as files:
+        # opened before the run, so that a path that cannot be written fails at once
+        writers = {
+            name: files.enter_context(
+                PredictionsArffWriter(
+                    path, schema.label_names, relation=f"{schema.name} predicted by {name}"
+                )
+            )
+            for name, path in (
+                prediction_paths(predictions_out, chosen) if predictions_out else {}
+            ).items()
+        }
+
+        def write_predictions(
+            name: str,
+            start: int,
+            truths: Sequence[frozenset[Hashable]],
+            predictions: Sequence[frozenset[Hashable]],
+        ) -> None:
+            writer = writers.get(name)
+            if writer is not None:
+                writer.write(start, truths, predictions)
+
+        with progress_bar(quiet, f"{schema.name} × {len(learners)} learners", total) as advance:
+            results = evaluate(
+                source,
+                learners,
+                every=every,
+                window=window,
+                limit=limit,
+                on_checkpoint=checkpoints.append,
+                on_instance=advance,
+                on_predictions=write_predictions if writers else None,
+            )
+        if not results:
+            raise IhomerError(f"data set {dataset} has no instances")
 
     print_table(results)
     if show_hierarchy:
@@ -160,6 +200,8 @@ def evaluate_command(
     if csv_out:
         write_curve_csv(checkpoints, csv_out)
         click.echo(f"curve: {csv_out}", err=True)
+    for name, writer in writers.items():
+        click.echo(f"predictions of {name}: {writer.path} ({writer.rows} rows)", err=True)
     events = {name: list(getattr(model, "events", [])) for name, model in learners.items()}
     if partitions_out:
         payload = {name: evs for name, evs in events.items() if hasattr(learners[name], "events")}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
@@ -204,3 +205,24 @@ def test_ihomer_follows_a_correlation_drift_of_the_generator() -> None:
     assert before is not None and before >= 0.8
     assert after >= 0.8  # measured 0.88: the two 2-label halves are joined (modal cardinality 4)
     assert 0 <= delay <= 2_000  # measured 48: the global ADWIN re-opens the clustering
+
+
+def test_error_tracking_uses_the_current_prediction_for_a_repeated_instance(yeast: list) -> None:  # type: ignore[type-arg]
+    """The prediction cached by `predict_one` for the global ADWIN serves only the next
+    `learn_one`: the same features learned again (a duplicate row) are scored by the model as
+    it is after the first learning, not by the prediction made before it."""
+    model = IHOMER(routing="all", tree_params=NO_BOOTSTRAP)
+    for x, y in yeast[:300]:
+        model.learn_one(x, y)
+    for x, y in yeast[300:600]:
+        early = model.predict_one(x)
+        model.learn_one(x, y)
+        now = copy.deepcopy(model).predict_one(x)
+        if now != early:
+            break
+    else:
+        pytest.fail("no instance whose prediction changes once it is learned")
+    before = model._error_sum
+    model.learn_one(dict(x), y)
+    wrong = sum(now[label] != y[label] for label in y)
+    assert model._error_sum - before == pytest.approx(wrong / len(y))
