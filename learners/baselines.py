@@ -1,10 +1,16 @@
 """River baselines for honest comparison, registered by short name.
 
 Binary relevance (`br-*`) is river's `PerOutputClassifier` around one river classifier per
-label, with river's defaults. Models that need numeric inputs (kNN, naive Bayes, logistic
-regression and its ensembles, iSOUP-Tree's linear leaves) get one shared preprocessing step,
-`encode_features`: string-valued (nominal) features are one-hot encoded and numeric ones are
-standard-scaled (not scaled for naive Bayes and iSOUP-Tree, which use river's defaults).
+label, with river's defaults. The peers iHOMER is benchmarked against are named `river-...`:
+binary relevance (`river-br-*`), classifier chains (`river-cc-*`) and label powerset
+(`river-lc-*`) of Hoeffding trees (`*-ht`) and of logistic regression on scaled features
+(`*-lr`; softmax regression, multinomial logistic regression, for the label powerset). Their
+older names (`br-ht`, `cc-ht`, `lc-ht`, `br-lr`) are aliases.
+
+Models that need numeric inputs (kNN, naive Bayes, logistic regression and its ensembles,
+iSOUP-Tree's linear leaves) get one shared preprocessing step, `encode_features`:
+string-valued (nominal) features are one-hot encoded and numeric ones are standard-scaled (not
+scaled for naive Bayes and iSOUP-Tree, which use river's defaults).
 
 Wrappers are written only where river's own does not fit:
 
@@ -24,6 +30,8 @@ Stochastic models get a fixed seed (`SEED`) so that runs are reproducible.
 
 from __future__ import annotations
 
+import collections
+import functools
 import numbers
 from collections.abc import Hashable
 from typing import Any, cast
@@ -360,9 +368,10 @@ def _after(preprocessing: compose.TransformerUnion, model: Any) -> base.MultiLab
 
 
 @register(
-    "br-ht",
+    "river-br-ht",
     "binary relevance of Hoeffding trees (river PerOutputClassifier)",
     absent_is_missing=True,
+    aliases=("br-ht",),
 )
 def _br_ht() -> base.MultiLabelClassifier:
     return _br(tree.HoeffdingTreeClassifier())
@@ -400,9 +409,39 @@ def _river_br_nb() -> base.MultiLabelClassifier:
     return _after(encode_features(scale=False), _br(gaussian_nb()))
 
 
-@register("br-lr", "binary relevance of logistic regression on scaled features")
+@register(
+    "river-br-lr",
+    "binary relevance of logistic regression on scaled features",
+    aliases=("br-lr",),
+)
 def _br_lr() -> base.MultiLabelClassifier:
     return _after(encode_features(), _br(linear_model.LogisticRegression()))
+
+
+@register(
+    "river-cc-lr", "classifier chain of logistic regression on scaled features, first-seen order"
+)
+def _cc_lr() -> base.MultiLabelClassifier:
+    return _after(encode_features(), FirstSeenClassifierChain(linear_model.LogisticRegression()))
+
+
+def _fresh(prototype: Any) -> Any:
+    return prototype.clone()
+
+
+class _SoftmaxRegression(linear_model.SoftmaxRegression):
+    """River's softmax regression, with each new class's optimizer made by `_fresh` (a
+    clone of the unused prototype) rather than a `functools.partial` of `copy.deepcopy`, which
+    a checkpoint may not name (`learners.state`). The same model otherwise."""
+
+    def __init__(self, optimizer: Any = None, loss: Any = None, l2: float = 0) -> None:
+        super().__init__(optimizer, loss, l2)
+        self.optimizers = collections.defaultdict(functools.partial(_fresh, self.optimizer))
+
+
+@register("river-lc-lr", "label powerset with softmax (multinomial logistic) regression, scaled")
+def _lc_lr() -> base.MultiLabelClassifier:
+    return _after(encode_features(), LabelPowerset(_SoftmaxRegression()))
 
 
 @register("br-abalr", "binary relevance of ADWIN bagging of logistic regression (scaled)")
@@ -422,16 +461,20 @@ def _br_abolr() -> base.MultiLabelClassifier:
 
 
 @register(
-    "cc-ht",
+    "river-cc-ht",
     "classifier chain of Hoeffding trees, labels in first-seen order",
     absent_is_missing=True,
+    aliases=("cc-ht",),
 )
 def _cc_ht() -> base.MultiLabelClassifier:
     return FirstSeenClassifierChain(tree.HoeffdingTreeClassifier())
 
 
 @register(
-    "lc-ht", "label powerset (label combinations) with a Hoeffding tree", absent_is_missing=True
+    "river-lc-ht",
+    "label powerset (label combinations) with a Hoeffding tree",
+    absent_is_missing=True,
+    aliases=("lc-ht",),
 )
 def _lc_ht() -> base.MultiLabelClassifier:
     return LabelPowerset(tree.HoeffdingTreeClassifier())

@@ -9,7 +9,15 @@ from river import base
 
 from stream.errors import UnknownNameError
 
-__all__ = ["LearnerSpec", "describe", "make", "names", "reads_absent_as_missing", "register"]
+__all__ = [
+    "LearnerSpec",
+    "canonical",
+    "describe",
+    "make",
+    "names",
+    "reads_absent_as_missing",
+    "register",
+]
 
 
 @dataclass(frozen=True)
@@ -18,26 +26,36 @@ class LearnerSpec:
     factory: Callable[[], base.MultiLabelClassifier]
     description: str
     absent_is_missing: bool = False
+    aliases: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, LearnerSpec] = {}
+_ALIASES: dict[str, str] = {}  # alias -> registered name
 
 
 def register(
-    name: str, description: str, *, absent_is_missing: bool = False
+    name: str,
+    description: str,
+    *,
+    absent_is_missing: bool = False,
+    aliases: tuple[str, ...] = (),
 ) -> Callable[[Callable[[], base.MultiLabelClassifier]], Callable[[], base.MultiLabelClassifier]]:
     """Decorator that registers a zero-argument factory under a short name.
 
     `absent_is_missing` marks a learner that reads a feature absent from `x` as missing (river's
     trees), so it must be given a sparse stream's zeros explicitly (see `stream.prequential`).
+    `aliases` are other names for the same learner (older names kept working): `make` and
+    `reads_absent_as_missing` accept them, `names` lists only `name`.
     """
 
     def wrap(
         factory: Callable[[], base.MultiLabelClassifier],
     ) -> Callable[[], base.MultiLabelClassifier]:
-        if name in _REGISTRY:
-            raise ValueError(f"learner name {name!r} is registered twice")
-        _REGISTRY[name] = LearnerSpec(name, factory, description, absent_is_missing)
+        for new in (name, *aliases):
+            if new in _REGISTRY or new in _ALIASES:
+                raise ValueError(f"learner name {new!r} is registered twice")
+        _REGISTRY[name] = LearnerSpec(name, factory, description, absent_is_missing, aliases)
+        _ALIASES.update(dict.fromkeys(aliases, name))
         return factory
 
     return wrap
@@ -49,9 +67,19 @@ def _load_all() -> None:
 
 
 def names() -> list[str]:
-    """All registered short names, sorted."""
+    """All registered short names, sorted (aliases left out: see `canonical`)."""
     _load_all()
     return sorted(_REGISTRY)
+
+
+def canonical(name: str) -> str:
+    """The registered name `name` stands for: itself, or the name it is an alias of.
+
+    >>> canonical("br-ht"), canonical("river-br-ht"), canonical("nope")
+    ('river-br-ht', 'river-br-ht', 'nope')
+    """
+    _load_all()
+    return _ALIASES.get(name, name)
 
 
 def describe() -> list[LearnerSpec]:
@@ -70,19 +98,17 @@ def make(name: str) -> base.MultiLabelClassifier:
     ...
     stream.errors.UnknownNameError: unknown learner 'br-hx' (did you mean 'br-ht'?); known: ...
     """
-    _load_all()
-    spec = _REGISTRY.get(name)
+    spec = _REGISTRY.get(canonical(name))
     if spec is None:
-        raise UnknownNameError("learner", name, sorted(_REGISTRY))
+        raise UnknownNameError("learner", name, sorted([*_REGISTRY, *_ALIASES]))
     return spec.factory()
 
 
 def reads_absent_as_missing(name: str) -> bool:
     """Whether the learner registered as `name` needs a sparse row's zeros spelled out.
 
-    >>> reads_absent_as_missing("br-ht"), reads_absent_as_missing("mlhat")
+    >>> reads_absent_as_missing("br-ht"), reads_absent_as_missing("river-br-lr")
     (True, False)
     """
-    _load_all()
-    spec = _REGISTRY.get(name)
+    spec = _REGISTRY.get(canonical(name))
     return spec is not None and spec.absent_is_missing

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from stream.prequential import Checkpoint
+from stream.prequential import Checkpoint, curves
 
-__all__ = ["plot_curves"]
+__all__ = ["plot_curves", "plot_learner_curves"]
 
 # restructuring events of a learner, marked on its curve
 _EVENT_MARKERS = {"split": "v", "merge": "^", "global-drift": "X", "subtree-swap": "."}
+# ... or, with `event_lines`, drawn across the panel (the partition's changes)
+_EVENT_LINES = {"split": "--", "merge": "-.", "global-drift": ":"}
 
 _DRIFT_COLOURS = {"concept": "tab:purple", "correlation": "tab:brown", "cardinality": "tab:olive"}
 
@@ -32,6 +34,34 @@ def plot_curves(
     `drift_points` are the stream's `(instance index, kind)` pairs, drawn as dashed vertical
     lines; `events` are each learner's restructuring events, drawn as markers on its curve.
     """
+    plot_learner_curves(
+        curves(checkpoints, metrics),
+        path,
+        title=title,
+        window=window,
+        drift_points=drift_points,
+        events=events,
+        metrics=metrics,
+    )
+
+
+def plot_learner_curves(
+    learner_curves: Mapping[str, Mapping[str, Sequence[float]]],
+    path: Path,
+    *,
+    title: str,
+    window: int,
+    drift_points: Sequence[tuple[int, str]] = (),
+    events: Mapping[str, Sequence[tuple[int, str]]] | None = None,
+    metrics: Sequence[str] = ("micro_f1", "subset_accuracy"),
+    event_lines: bool = False,
+) -> None:
+    """`plot_curves` from each learner's curve as `stream.prequential.curves` gives it
+    (`n` and one list per metric), so a curve read back from a results file plots the same.
+
+    With `event_lines`, a learner's partition changes (cluster splits, merges, global drifts)
+    are vertical lines in its colour across every panel; subtree swaps stay markers.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,14 +69,24 @@ def plot_curves(
 
     fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 3.2 * len(metrics)), sharex=True)
     axes = list(axes) if len(metrics) > 1 else [axes]
-    names = list(checkpoints[0].learners) if checkpoints else []
-    xs = [cp.n for cp in checkpoints]
+    events = events or {}
+    palette = plt.get_cmap("tab10" if len(learner_curves) <= 10 else "tab20")
+    colours = {name: palette(i % palette.N) for i, name in enumerate(learner_curves)}
     for ax, metric in zip(axes, metrics, strict=True):
-        for name in names:
-            ys = [cp.learners[name].window_metrics[metric] for cp in checkpoints]
+        for name, curve in learner_curves.items():
+            xs, ys = list(curve["n"]), list(curve[metric])
             style = ":" if name in ("no-change", "majority") else "-"
-            (line,) = ax.plot(xs, ys, style, label=name, linewidth=1.4)
-            for at, kind in (events or {}).get(name, ()):
+            (line,) = ax.plot(xs, ys, style, label=name, linewidth=1.4, color=colours[name])
+            for at, kind in events.get(name, ()):
+                if event_lines and kind in _EVENT_LINES:
+                    ax.axvline(
+                        at,
+                        color=line.get_color(),
+                        linestyle=_EVENT_LINES[kind],
+                        linewidth=0.9,
+                        alpha=0.7,
+                    )
+                    continue
                 y_at = float(np.interp(at, xs, ys)) if xs else 0.0
                 ax.plot(
                     at,
@@ -72,10 +112,14 @@ def plot_curves(
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     axes[0].set_title(title)
-    if events and any(events.values()):
+    if any(events.values()):
         axes[-1].set_xlabel(
-            "instances   (markers on a curve: v cluster split, ^ merge, X global drift, "
-            ". subtree swap)"
+            "instances   (in a learner's colour: "
+            + (
+                "-- cluster split, -. merge, : global drift; . subtree swap)"
+                if event_lines
+                else "v cluster split, ^ merge, X global drift, . subtree swap)"
+            )
         )
     else:
         axes[-1].set_xlabel("instances")

@@ -38,6 +38,7 @@ __all__ = [
     "EvaluationResult",
     "LearnerSnapshot",
     "PredictionsCallback",
+    "curves",
     "evaluate",
     "gain_over",
     "iter_prequential",
@@ -178,6 +179,36 @@ class _Run:
             metrics=self.full.get(),
             window_metrics=self.window.get(),
         )
+
+
+def curves(
+    checkpoints: Sequence[Checkpoint], metrics: Sequence[str] = ("micro_f1", "subset_accuracy")
+) -> dict[str, dict[str, list[float]]]:
+    """Each learner's windowed `metrics` over the stream, as lists a JSON file can hold.
+
+    Per learner: `n` (the instances it had handled at each checkpoint) and one list per
+    metric. A learner stopped by its time budget has no points past the instance it stopped
+    at.
+
+    >>> from learners.registry import make
+    >>> from stream.sources.yeast import YeastSource
+    >>> seen = []
+    >>> _ = evaluate(YeastSource(), {"majority": make("majority")}, limit=300, every=100,
+    ...              window=50, on_checkpoint=seen.append)
+    >>> curve = curves(seen)["majority"]
+    >>> curve["n"], [round(v, 2) for v in curve["subset_accuracy"]]
+    ([100, 200, 300], [0.06, 0.08, 0.12])
+    """
+    out: dict[str, dict[str, list[float]]] = {}
+    for checkpoint in checkpoints:
+        for name, snap in checkpoint.learners.items():
+            curve = out.setdefault(name, {"n": [], **{m: [] for m in metrics}})
+            if curve["n"] and curve["n"][-1] == snap.n:
+                continue  # stopped by the budget: no new instance since the last point
+            curve["n"].append(snap.n)
+            for metric in metrics:
+                curve[metric].append(snap.window_metrics[metric])
+    return out
 
 
 def model_size(model: object) -> int:

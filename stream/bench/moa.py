@@ -110,7 +110,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from stream.errors import IhomerError, UnknownNameError
-from stream.metrics import MultiLabelMetrics
+from stream.metrics import MultiLabelMetrics, WindowedMultiLabelMetrics
 from stream.prequential import EvaluationResult
 from stream.sources.base import Source
 
@@ -457,17 +457,44 @@ class MoaRun:
         """Instances tested then trained on."""
         return int(self.predicted.shape[0])
 
+    def _label_sets(self) -> Iterator[tuple[frozenset[str], frozenset[str]]]:
+        names = np.array(self.labels, dtype=object)
+        for truth, guess in zip(self.truth, self.predicted, strict=True):
+            yield frozenset(names[truth]), frozenset(names[guess])
+
     def metrics(self) -> dict[str, float]:
         """Our full-stream metrics (DESIGN.md §3) of the predictions."""
         metrics = MultiLabelMetrics(self.labels)
-        names = np.array(self.labels, dtype=object)
-        for truth, guess in zip(self.truth, self.predicted, strict=True):
-            metrics.update(frozenset(names[truth]), frozenset(names[guess]))
+        for truth, guess in self._label_sets():
+            metrics.update(truth, guess)
         return metrics.get()
 
+    def curve(
+        self,
+        *,
+        window: int = 500,
+        every: int | None = None,
+        metrics: Sequence[str] = ("micro_f1", "subset_accuracy"),
+    ) -> dict[str, list[float]]:
+        """The windowed metrics every `every` instances and at the last, as
+        `stream.prequential.curves` gives ours (`every` by default as `evaluate` picks it:
+        about 100 points over the whole stream)."""
+        if every is None:
+            every = max(1, self.stream_length // 100)
+        windowed = WindowedMultiLabelMetrics(window, self.labels)
+        curve: dict[str, list[float]] = {"n": [], **{m: [] for m in metrics}}
+        for i, (truth, guess) in enumerate(self._label_sets(), start=1):
+            windowed.update(truth, guess)
+            if i % every == 0 or i == self.n:
+                values = windowed.get()
+                curve["n"].append(i)
+                for metric in metrics:
+                    curve[metric].append(values[metric])
+        return curve
+
     def result(self) -> dict[str, Any]:
-        """The evaluation result of DESIGN.md §3, plus `stopped_early`, `stream_length` and
-        `jvm_heap_peak_mb`."""
+        """The evaluation result of DESIGN.md §3, plus `stopped_early`, `stream_length`,
+        `jvm_heap_peak_mb` and the windowed `curve`."""
         n = self.n
         result = EvaluationResult(
             learner=self.learner,
@@ -482,6 +509,7 @@ class MoaRun:
         result["stopped_early"] = self.stopped_early
         result["stream_length"] = self.stream_length
         result["jvm_heap_peak_mb"] = self.heap_peak_mb
+        result["curve"] = self.curve()
         return result
 
 

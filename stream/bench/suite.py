@@ -8,6 +8,13 @@ missing they are skipped with a note.
 A learner that exceeds the time budget on a data set stops there and is reported on the
 instances it handled (`stopped_early`), as ../shared/PEERS.md reports a `slow` peer.
 
+Each evaluation object also carries its windowed `curve` (`stream.prequential.curves`; MOA's
+too) and, for a learner that restructures itself (iHOMER), its `events` as `[t, kind]` pairs,
+so the plots of metrics over time can be drawn again from the results file alone.
+
+Who is who in a comparison is said here once: `OURS` are the learners written in this project,
+`REFERENCES` frame every comparison, and every other learner is a peer (`is_peer`).
+
 >>> results = run_suite(["yeast"], ["majority"], limit=200)
 >>> [(r["learner"], r["dataset"], r["n"]) for r in results]
 [('majority', 'yeast', 200), ('no-change', 'yeast', 200)]
@@ -24,9 +31,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from stream.bench.moa import MOA_LEARNERS
+
 __all__ = [
     "DEFAULT_LEARNERS",
+    "MOA_PEERS",
+    "OURS",
+    "PEER_SUITE",
+    "PRESETS",
     "PUBLISHED",
+    "REFERENCES",
+    "RIVER_PEERS",
+    "WINDOW",
+    "expand_learners",
+    "is_peer",
     "machine",
     "read_results",
     "run_moa",
@@ -36,10 +54,57 @@ __all__ = [
 
 #: what iHOMER is compared with by default: the ablations and river's binary relevance and chains
 DEFAULT_LEARNERS = ("ihomer", "mlhat", "ihomer-random", "br-ht", "cc-ht")
+#: the learners written in this project (by registered name)
+OURS = frozenset({"ihomer", "ihomer-random", "mlhat", "mlht", "br-nb"})
+#: reference learners: they frame a comparison, they are nobody's peer
+REFERENCES = frozenset({"no-change", "majority"})
+#: river's binary relevance, classifier chains and label powerset of Hoeffding trees and of
+#: logistic regression, run in our process
+RIVER_PEERS = (
+    "river-br-ht",
+    "river-cc-ht",
+    "river-lc-ht",
+    "river-br-lr",
+    "river-cc-lr",
+    "river-lc-lr",
+)
+#: MOA's multi-label learners, run in their own JVM loop (`stream.bench.moa.MOA_LEARNERS`)
+MOA_PEERS = tuple(MOA_LEARNERS)
+#: iHOMER and our trees against every peer
+PEER_SUITE = ("ihomer", "mlhat", "mlht", *RIVER_PEERS, *MOA_PEERS)
+#: names `--learners` expands into lists
+PRESETS = {"default": DEFAULT_LEARNERS, "peers": PEER_SUITE}
+#: the sliding window of the curves, as `ihomer evaluate`'s default
+WINDOW = 500
 #: the eight data sets the MLHAT authors publish full-stream results for
 PUBLISHED = ("flags", "emotions", "birds", "yeast", "scene", "medical", "enron", "bibtex")
 
 OnRun = Callable[[str, int | None], Callable[[int], None] | None]
+
+
+def is_peer(name: str) -> bool:
+    """Whether `name` is a peer: neither one of `OURS` (under any alias) nor a reference.
+
+    >>> is_peer("br-ht"), is_peer("moa-ps-ht"), is_peer("mlhat"), is_peer("no-change")
+    (True, True, False, False)
+    """
+    from learners.registry import canonical
+
+    return canonical(name) not in OURS and name not in REFERENCES
+
+
+def expand_learners(names: Sequence[str]) -> list[str]:
+    """`names` with each preset (`PRESETS`) replaced by its learners, first mentions kept.
+
+    >>> expand_learners(["peers", "br-nb", "mlhat"])[:4], expand_learners(["default"])[-1]
+    (['ihomer', 'mlhat', 'mlht', 'river-br-ht'], 'cc-ht')
+    >>> "br-nb" in expand_learners(["peers", "br-nb"])
+    True
+    """
+    out: list[str] = []
+    for name in names:
+        out.extend(PRESETS.get(name, (name,)))
+    return list(dict.fromkeys(out))
 
 
 def run_suite(
@@ -51,14 +116,15 @@ def run_suite(
     on_dataset: OnRun | None = None,
     notes: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One evaluation object (DESIGN.md §3) per learner and data set, `no-change` included.
+    """One evaluation object (DESIGN.md §3) per learner and data set, `no-change` included;
+    per data set, the learners in the order given (MOA's after the others), references last.
 
     `on_dataset(name, n_instances)` is called before each data set and may return a progress
     callback for it. Why MOA's learners were skipped or failed is appended to `notes`.
     """
     from learners.registry import make
     from stream.datasets import open_dataset
-    from stream.prequential import evaluate
+    from stream.prequential import Checkpoint, curves, evaluate
 
     moa = [learner for learner in learners if learner.startswith("moa-")]
     learners = [learner for learner in learners if learner not in moa]
@@ -71,16 +137,32 @@ def run_suite(
             total = min(limit, total) if total is not None else limit
         advance = on_dataset(name, total) if on_dataset is not None else None
         models = {learner: make(learner) for learner in learners}
-        for result in evaluate(source, models, budget=budget, limit=limit, on_instance=advance):
-            results.append({**result.to_dict(), "dataset": name})
+        checkpoints: list[Checkpoint] = []
+        run = evaluate(
+            source,
+            models,
+            budget=budget,
+            limit=limit,
+            window=WINDOW,
+            on_instance=advance,
+            on_checkpoint=checkpoints.append,
+        )
+        lines = curves(checkpoints)
+        rows = []
+        for result in run:
+            rows.append({**result.to_dict(), "dataset": name, "curve": lines[result.learner]})
+            events = getattr(models.get(result.learner), "events", None)
+            if events is not None:
+                rows[-1]["events"] = [[e["t"], e["kind"]] for e in events]
         if moa and limit is not None and notes is not None and name == datasets[0]:
             notes.append("MOA's learners run whole streams only: not run with a limit")
         if moa and skipped is None and limit is None:
             runs, skipped, failure = run_moa(name, moa, budget)
-            results.extend({**r, "dataset": name} for r in runs)
+            rows.extend({**r, "dataset": name} for r in runs)
             for note in (skipped, failure):
                 if note is not None and notes is not None:
                     notes.append(note)
+        results.extend(sorted(rows, key=lambda r: r["learner"] in REFERENCES))  # stable
     return results
 
 

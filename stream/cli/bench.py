@@ -6,6 +6,7 @@ import contextlib
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,10 +24,14 @@ from stream.errors import IhomerError
 )
 @click.option(
     "--learners",
-    default=None,
-    help="Comma-separated learner names (default: ihomer, mlhat, ihomer-random, br-ht, "
-    "cc-ht); moa-br-ht, moa-cc-ht, moa-ps-ht, moa-isoupt, moa-mlht run MOA's (needs Java and "
-    "the `peers` extra); no-change is always added.",
+    default="default",
+    show_default=True,
+    help="Comma-separated learner names (`ihomer learners`) and presets. `default`: ihomer, "
+    "mlhat, ihomer-random, br-ht, cc-ht (iHOMER's ablations and two river peers). `peers`: "
+    "ihomer, mlhat, mlht against river's river-br-ht, river-cc-ht, river-lc-ht, river-br-lr, "
+    "river-cc-lr, river-lc-lr and MOA's moa-br-ht, moa-cc-ht, moa-ps-ht, moa-isoupt, moa-mlht. "
+    "Presets and names mix: `peers,br-nb`. MOA's learners (moa-...) need Java and the `peers` "
+    "extra and run whole streams only (not with --limit); no-change is always added.",
 )
 @click.option(
     "--budget",
@@ -38,9 +43,10 @@ from stream.errors import IhomerError
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=None, help="Instances per set.")
 @click.option(
     "--out",
-    default="bench-results",
-    show_default=True,
-    help="Folder for results.json, results.md and quality_vs_speed.png (created).",
+    default=None,
+    help="Folder for results.json, results.md, quality_vs_speed.png and one "
+    "over_time-DATASET.png per data set (created; default: bench-results). With --from, "
+    "results.md and the plots are drawn again there only when --out is given.",
 )
 @click.option(
     "--readme",
@@ -56,17 +62,21 @@ from stream.errors import IhomerError
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def bench_command(
     datasets: str,
-    learners: str | None,
+    learners: str,
     budget: float,
     limit: int | None,
-    out: str,
+    out: str | None,
     readme: str | None,
     from_path: str | None,
     quiet: bool,
 ) -> None:
-    """Run learners side by side on each data set and write the comparison tables.
+    """Run learners side by side on each data set and write the comparison tables and plots.
 
-    Each data set is one prequential run in this process, so speeds compare within a row.
+    Each data set is one prequential run in this process, so speeds compare within a row; MOA's
+    learners run after it in their own JVM loop. Speeds are given as ratios to the fastest peer
+    of the row (a peer: any learner but ours and the references), and the report says which
+    peers ran faster than ihomer and how ihomer's average quality compares with the best
+    peer's.
     """
     from stream.bench.report import check_markers, markdown_report, update_readme
 
@@ -84,16 +94,34 @@ def bench_command(
             earlier["results"], earlier.get("machine", {}), earlier.get("command", "?")
         )
         click.echo(report)
+        if out is not None:
+            folder = Path(out).expanduser()
+            folder.mkdir(parents=True, exist_ok=True)
+            written = _write_report(earlier["results"], report, folder, earlier.get("window"))
+            click.echo(f"written: {', '.join(str(p) for p in written)}", err=True)
         if readme_path is not None:
             update_readme(readme_path, report)
             click.echo(f"updated: {readme_path}", err=True)
         return
-    _run(datasets, learners, budget, limit, out, readme_path, quiet)
+    _run(datasets, learners, budget, limit, out or "bench-results", readme_path, quiet)
+
+
+def _write_report(
+    results: list[dict[str, Any]], report: str, folder: Path, window: int | None
+) -> list[Path]:
+    """results.md and the plots in `folder`; the paths written."""
+    from stream.bench.plot import plot_over_time, plot_quality_vs_speed
+    from stream.bench.suite import WINDOW
+
+    (folder / "results.md").write_text(report, encoding="utf-8")
+    plot_quality_vs_speed(results, folder / "quality_vs_speed.png")
+    over_time = plot_over_time(results, folder, window=window or WINDOW)
+    return [folder / "results.md", folder / "quality_vs_speed.png", *over_time]
 
 
 def _run(
     datasets: str,
-    learners: str | None,
+    learners: str,
     budget: float,
     limit: int | None,
     out: str,
@@ -102,9 +130,8 @@ def _run(
 ) -> None:
     from learners.registry import make
     from stream.bench.moa import MOA_LEARNERS
-    from stream.bench.plot import plot_quality_vs_speed
     from stream.bench.report import markdown_report, update_readme
-    from stream.bench.suite import DEFAULT_LEARNERS, machine, run_suite, write_results
+    from stream.bench.suite import WINDOW, expand_learners, machine, run_suite, write_results
     from stream.datasets import available
 
     names = split_names(datasets)
@@ -112,7 +139,7 @@ def _run(
         names = [d for d in available() if d != "synth"]
         if not names:
             raise IhomerError("no data sets found on disk (set IHOMER_DATA; see `ihomer datasets`)")
-    learner_names = split_names(learners) or list(DEFAULT_LEARNERS)
+    learner_names = expand_learners(split_names(learners) or ["default"])
     for name in learner_names:
         if name.startswith("moa-"):
             if name not in MOA_LEARNERS:
@@ -138,15 +165,14 @@ def _run(
         click.echo(f"note: {note}", err=True)
     command = "ihomer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     host = machine()
-    write_results(results, folder / "results.json", command=command, budget=budget, notes=notes)
+    write_results(
+        results, folder / "results.json", command=command, budget=budget, window=WINDOW, notes=notes
+    )
     report = markdown_report(results, host, command)
-    (folder / "results.md").write_text(report, encoding="utf-8")
-    plot_quality_vs_speed(results, folder / "quality_vs_speed.png")
+    written = _write_report(results, report, folder, WINDOW)
     click.echo(report)
     click.echo(
-        f"results: {folder / 'results.json'}, {folder / 'results.md'}, "
-        f"{folder / 'quality_vs_speed.png'}",
-        err=True,
+        f"results: {', '.join(str(p) for p in [folder / 'results.json', *written])}", err=True
     )
     if readme_path is not None:
         update_readme(readme_path, report)

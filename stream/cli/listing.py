@@ -13,7 +13,8 @@ def learners_command() -> None:
     specs = describe()
     width = max(len(spec.name) for spec in specs)
     for spec in specs:
-        click.echo(f"{spec.name:<{width}}  {spec.description}")
+        also = f" (also: {', '.join(spec.aliases)})" if spec.aliases else ""
+        click.echo(f"{spec.name:<{width}}  {spec.description}{also}")
 
 
 @click.command("datasets")

@@ -154,7 +154,11 @@ def test_listings() -> None:
     learners = ihomer("learners")
     assert learners.returncode == 0
     names = {line.split()[0] for line in learners.stdout.splitlines()}
-    assert {"br-ht", "cc-ht", "ps-ht", "isoupt", "no-change", "majority"} <= names
+    assert {"river-br-ht", "river-cc-lr", "ps-ht", "isoupt", "no-change", "majority"} <= names
+    # older names are aliases, shown beside the name they stand for
+    assert "(also: br-ht)" in next(
+        line for line in learners.stdout.splitlines() if line.startswith("river-br-ht ")
+    )
     ds = ihomer("datasets")
     assert ds.returncode == 0 and {"yeast", "synth"} <= set(ds.stdout.split())
 

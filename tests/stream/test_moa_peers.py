@@ -89,6 +89,12 @@ def test_br_on_flags_gives_peers_numbers_over_the_whole_stream(flags_br: moa.Moa
     assert result["seconds"] > 0
     assert result["instances_per_second"] == pytest.approx(194 / result["seconds"])
     assert result["peak_memory_mb"] >= 0
+    # the windowed curve, as ours: every 194 // 100 instances, the last one included; the
+    # window (500) holds the whole stream, so its last point is the full-stream value
+    curve = result["curve"]
+    assert curve["n"][:3] == [1, 2, 3] and curve["n"][-1] == 194 == len(curve["micro_f1"])
+    assert curve["micro_f1"][-1] == result["metrics"]["micro_f1"]
+    assert curve["subset_accuracy"][-1] == result["metrics"]["subset_accuracy"]
 
 
 def test_br_on_yeast_gives_peers_numbers(java: None, datasets_dir: Path) -> None:
