@@ -14,10 +14,9 @@ from stream.bench.suite import OURS, PUBLISHED
 from stream.bench.table import faster_than, quality_table, speed_table, versus_best_peer
 from stream.errors import IhomerError
 
-__all__ = ["END", "START", "check_markers", "markdown_report", "update_readme"]
+__all__ = ["END", "START", "check_markers", "markdown_report", "markers", "update_readme"]
 
-START = "<!-- results:start -->"
-END = "<!-- results:end -->"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def markdown_report(
@@ -57,20 +56,28 @@ def markdown_report(
     return "\n\n".join(block for block in blocks if block) + "\n"
 
 
-def check_markers(path: Path) -> str:
-    """The text of `path`, once it is known to hold one `START` marker before one `END`."""
+def markers(section: str = "results") -> tuple[str, str]:
+    """The lines that open and close a generated `section` of a Markdown file."""
+    return f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+
+
+def check_markers(path: Path, section: str = "results") -> str:
+    """The text of `path`, once it is known to hold one start marker of `section` before one
+    end marker."""
+    start, end = markers(section)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise IhomerError(f"{path}: {exc.strerror or exc}") from None
-    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise IhomerError(f"{path}: needs exactly one {START} line followed by one {END} line")
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise IhomerError(f"{path}: needs exactly one {start} line followed by one {end} line")
     return text
 
 
-def update_readme(path: Path, report: str) -> None:
-    """Replace what lies between `START` and `END` in `path` with `report`."""
-    text = check_markers(path)
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{START}\n{report}{END}{tail}", encoding="utf-8")
+def update_readme(path: Path, report: str, section: str = "results") -> None:
+    """Replace what lies between the markers of `section` in `path` with `report`."""
+    start, end = markers(section)
+    text = check_markers(path, section)
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{report}{end}{tail}", encoding="utf-8")

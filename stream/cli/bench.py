@@ -54,6 +54,13 @@ from stream.errors import IhomerError
     help="Also write the report between the results markers of this Markdown file.",
 )
 @click.option(
+    "--section",
+    default="results",
+    show_default=True,
+    help="With --readme: the section written, between the lines <!-- SECTION:start --> and "
+    "<!-- SECTION:end -->.",
+)
+@click.option(
     "--from",
     "from_path",
     default=None,
@@ -67,6 +74,7 @@ def bench_command(
     limit: int | None,
     out: str | None,
     readme: str | None,
+    section: str,
     from_path: str | None,
     quiet: bool,
 ) -> None:
@@ -82,7 +90,7 @@ def bench_command(
 
     readme_path = Path(readme).expanduser() if readme else None
     if readme_path is not None:
-        check_markers(readme_path)  # before the run, not after it
+        check_markers(readme_path, section)  # before the run, not after it
     if from_path is not None:
         from stream.bench.suite import read_results
 
@@ -100,10 +108,11 @@ def bench_command(
             written = _write_report(earlier["results"], report, folder, earlier.get("window"))
             click.echo(f"written: {', '.join(str(p) for p in written)}", err=True)
         if readme_path is not None:
-            update_readme(readme_path, report)
+            update_readme(readme_path, report, section)
             click.echo(f"updated: {readme_path}", err=True)
         return
-    _run(datasets, learners, budget, limit, out or "bench-results", readme_path, quiet)
+    target = (readme_path, section) if readme_path is not None else None
+    _run(datasets, learners, budget, limit, out or "bench-results", target, quiet)
 
 
 def _write_report(
@@ -125,9 +134,10 @@ def _run(
     budget: float,
     limit: int | None,
     out: str,
-    readme_path: Path | None,
+    readme: tuple[Path, str] | None,
     quiet: bool,
 ) -> None:
+    """Run the suite; `readme` = (Markdown file, section) to write the report into."""
     from learners.registry import make
     from stream.bench.moa import MOA_LEARNERS
     from stream.bench.report import markdown_report, update_readme
@@ -174,6 +184,6 @@ def _run(
     click.echo(
         f"results: {', '.join(str(p) for p in [folder / 'results.json', *written])}", err=True
     )
-    if readme_path is not None:
-        update_readme(readme_path, report)
-        click.echo(f"updated: {readme_path}", err=True)
+    if readme is not None:
+        update_readme(readme[0], report, readme[1])
+        click.echo(f"updated: {readme[0]}", err=True)

@@ -46,6 +46,18 @@ def test_bench_writes_results_report_and_readme(tmp_path: Path) -> None:
     again = ihomer("bench", "--from", str(out / "results.json"), "--readme", str(readme))
     assert again.returncode == 0, again.stderr
     assert readme.read_text() == f"{START}\n{report}{END}\n"
+    # ... into another section of the same file, leaving the first one alone
+    readme.write_text(f"{START}\nkept\n{END}\n<!-- peers:start -->\n<!-- peers:end -->\n")
+    peers = ihomer(
+        "bench", "--from", str(out / "results.json"), "--readme", str(readme), "--section", "peers"
+    )  # fmt: skip
+    assert peers.returncode == 0, peers.stderr
+    assert readme.read_text() == (
+        f"{START}\nkept\n{END}\n<!-- peers:start -->\n{report}<!-- peers:end -->\n"
+    )
+    missing = ihomer("bench", "--from", str(out / "results.json"), "--readme", str(readme),
+                     "--section", "scale")  # fmt: skip
+    assert_one_line_error(missing, "<!-- scale:start -->")
 
 
 def test_bench_reports_a_learner_stopped_by_the_budget(tmp_path: Path) -> None:
