@@ -171,7 +171,7 @@ class MessageCodec:
         if len(value) > self.max_bytes:
             raise InvalidMessage("too-large", f"{len(value)} bytes > {self.max_bytes}")
         try:
-            return self.validate(_FAST_DECODE(value))
+            return self._validate(_FAST_DECODE(value), finite=True)  # orjson has no NaN, inf
         except (ValueError, RecursionError):  # orjson's JSONDecodeError or an InvalidMessage
             pass
         try:
@@ -186,18 +186,22 @@ class MessageCodec:
 
     def validate(self, doc: Any) -> Event:
         """The event in an already parsed JSON document, or `InvalidMessage`."""
+        return self._validate(doc, finite=False)
+
+    def _validate(self, doc: Any, *, finite: bool) -> Event:
+        """`validate`; `finite`: the document's floats are known to be finite."""
         if type(doc) is not dict:
             raise InvalidMessage("not-an-object", f"the message is a JSON {_kind(doc)}")
         ident = doc.get("id")
         if ident is not None and type(ident) not in (str, int):
             raise InvalidMessage("bad-id", f"id is a {_kind(ident)}")
-        return Event(ident, self._features(doc.get("x")), self._labels(doc.get("y")))
+        return Event(ident, self._features(doc.get("x"), finite), self._labels(doc.get("y")))
 
-    def _features(self, x: Any) -> dict[str, float | str]:
+    def _features(self, x: Any, finite: bool) -> dict[str, float | str]:
         if type(x) is not dict:
             raise InvalidMessage("bad-x", "x is missing" if x is None else f"x is a {_kind(x)}")
         kinds = set(map(type, x.values()))
-        if kinds <= _NUMBERS and (float not in kinds or _finite_sum(x.values())):
+        if kinds <= _NUMBERS and (finite or float not in kinds or _finite_sum(x.values())):
             kinds.clear()  # the common case, checked at C speed: finite numbers only
         clean = True
         for name, v in x.items() if kinds else ():
