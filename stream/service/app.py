@@ -301,6 +301,11 @@ class Service:
         self._partition_counts = {}
         if not self.learns:
             self._model_feed = _ModelFeed(s)
+        # What exists now (modules, Numba's compiled code, the model, the clients) lives as long
+        # as the service: out of the collector's sight, a full collection walks only what came
+        # after (a few thousand objects, not some 230,000: 200 ms at every full collection).
+        gc.collect()
+        gc.freeze()
 
     def _close(self) -> None:
         self._closing = True

@@ -126,3 +126,22 @@ def test_predictions_carry_their_source_and_failed_sends_stop_the_checkpoint(
         service.checkpoint("interval")
     assert not service._unconfirmed
     service.checkpoint("interval")  # the failure was reported once
+
+
+def test_what_exists_when_the_service_connects_is_frozen(tmp_path: Path, monkeypatch) -> None:
+    import kafka
+
+    class Client:
+        def __init__(self, *args: Any, **options: Any) -> None:
+            pass
+
+    monkeypatch.setattr(kafka, "KafkaConsumer", Client)
+    monkeypatch.setattr(kafka, "KafkaProducer", Client)
+    service = _service(tmp_path, Consumer([]), Producer())
+    gc.unfreeze()
+    try:
+        service._connect()
+        assert gc.get_freeze_count() > 10_000  # modules, Numba, the model: out of its way
+        assert isinstance(service._consumer, Client)
+    finally:
+        gc.unfreeze()
