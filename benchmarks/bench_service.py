@@ -6,7 +6,8 @@ topic per run, then measures in this process:
 
 - raw: a kafka-python consumer reading the topic and decoding each message's JSON, nothing else,
   with orjson's parser, the fastest the project has and the one the service decodes with (with
-  the standard library's `json`, raw would be slower and every ratio to it flattering);
+  the standard library's `json`, raw would be slower and every ratio to it flattering; its rate
+  is printed too, for comparison with earlier measurements, but ratios are to orjson's);
 - produce: a kafka-python producer sending one prediction-sized message per input message, as
   the service does, nothing else; with raw it bounds any service on this client: consuming,
   decoding and producing alone run at most at 1 / (1 / raw + 1 / produce) ("ceiling");
@@ -61,7 +62,9 @@ def fill(bootstrap: str, topic: str, n: int) -> None:
     producer.close()
 
 
-def raw_rate(bootstrap: str, topic: str, n: int) -> float:
+def raw_rate(
+    bootstrap: str, topic: str, n: int, decode: Callable[[bytes], object] = orjson.loads
+) -> float:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     tp = TopicPartition(topic, 0)
     consumer.assign([tp])
@@ -73,7 +76,7 @@ def raw_rate(bootstrap: str, topic: str, n: int) -> float:
             if start is None:
                 start = time.perf_counter()
             for record in records:
-                orjson.loads(record.value)
+                decode(record.value)
             seen += len(records)
     assert start is not None
     rate = n / (time.perf_counter() - start)
@@ -153,6 +156,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the service runs")
     args = parser.parse_args()
     raws: list[float] = []
+    json_raws: list[float] = []
     ceilings: list[float] = []
     rates: dict[str, list[float]] = {name: [] for name in args.learners}
     ratios: dict[str, list[float]] = {name: [] for name in args.learners}
@@ -162,10 +166,12 @@ def main() -> None:
             fill(bootstrap, f"raw-{r}", args.n)
             raw = raw_rate(bootstrap, f"raw-{r}", args.n)
             raws.append(raw)
+            json_raws.append(raw_rate(bootstrap, f"raw-{r}", args.n, json.loads))
             produce = produce_rate(bootstrap, f"produce-{r}", args.n)
             ceilings.append(1 / (1 / raw + 1 / produce))
             print(
-                f"round {r + 1}: raw {raw:,.0f}/s, produce {produce:,.0f}/s"
+                f"round {r + 1}: raw {raw:,.0f}/s (json {json_raws[-1]:,.0f}/s),"
+                f" produce {produce:,.0f}/s"
                 f" (ceiling {ceilings[-1] / raw:.0%})",
                 end="",
                 flush=True,
@@ -187,6 +193,10 @@ def main() -> None:
     raw = statistics.median(raws)
     ceiling = statistics.median(ceilings)
     print(f"raw kafka-python consume + orjson:      {raw:10,.0f} messages/s")
+    print(
+        f"  (with json's parser instead:          {statistics.median(json_raws):10,.0f}"
+        " messages/s, not a baseline)"
+    )
     print(
         f"ceiling (raw + producing, no model):    {ceiling:10,.0f} messages/s"
         f"  ({statistics.median(c / r for c, r in zip(ceilings, raws, strict=True)):.1%} of raw)"
