@@ -11,6 +11,8 @@ topic per run, then measures in this process:
 - produce: a kafka-python producer sending one prediction-sized message per input message, as
   the service does, nothing else; with raw it bounds any service on this client: consuming,
   decoding and producing alone run at most at 1 / (1 / raw + 1 / produce) ("ceiling");
+- loop: that bound measured: consume, decode and produce one prediction-sized message per
+  message (with its source header) in one loop, no model, validation or checkpoint;
 - the service (`Service.poll_once` in a loop, as `ihomer serve` runs it) with each learner:
   decode and validate, predict, produce the prediction, learn, checkpoint (with the service's
   defaults: every 10 000 messages or 30 s, plus the final one).
@@ -47,6 +49,10 @@ from stream.cli.produce import messages
 from stream.service.app import Service
 from stream.service.local_broker import LocalBroker
 from stream.service.settings import ServiceSettings
+
+_SCORES = ",".join(f'"Class{i}":0.{i}234567890123456' for i in range(1, 15))
+PREDICTION = f'{{"id":1,"labels":["Class1"],"scores":{{{_SCORES}}},"model_version":1}}'.encode()
+"""A prediction-sized message (the service's for a Yeast message)."""
 
 
 def fill(bootstrap: str, topic: str, n: int) -> None:
@@ -96,8 +102,7 @@ def produce_rate(bootstrap: str, topic: str, n: int) -> float:
         batch_size=defaults.batch_bytes,
         enable_idempotence=False,
     )
-    scores = ",".join(f'"Class{i}":0.{i}234567890123456' for i in range(1, 15))
-    value = f'{{"id":1,"labels":["Class1"],"scores":{{{scores}}},"model_version":1}}'.encode()
+    value = PREDICTION
     producer.send(topic, value).get(timeout=30)  # metadata and connection, off the clock
     start = time.perf_counter()
     for i in range(n):
@@ -106,6 +111,45 @@ def produce_rate(bootstrap: str, topic: str, n: int) -> float:
         future.add_errback(print)
     producer.flush()
     rate = n / (time.perf_counter() - start)
+    producer.close()
+    return rate
+
+
+def loop_rate(bootstrap: str, topic: str, out: str, n: int) -> float:
+    """Consume, decode and produce one prediction-sized message per message, as the service
+    does but with no model, validation or checkpoint, up to the flush: measured, what the
+    ceiling estimates."""
+    defaults = ServiceSettings()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=defaults.linger_ms,
+        batch_size=defaults.batch_bytes,
+        enable_idempotence=False,
+    )
+    producer.send(out, PREDICTION).get(timeout=30)  # metadata and connection, off the clock
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    tp = TopicPartition(topic, 0)
+    consumer.assign([tp])
+    consumer.seek_to_beginning(tp)
+    futures = []
+    seen = 0
+    start = None
+    while seen < n:
+        for records in consumer.poll(timeout_ms=500, max_records=500).values():
+            if start is None:
+                start = time.perf_counter()
+            prefix = f"{topic}:0:".encode()
+            for record in records:
+                orjson.loads(record.value)
+                headers = [("ihomer-source", b"%s%d" % (prefix, record.offset))]
+                futures.append(producer.send(out, PREDICTION, headers=headers, partition=0))
+            seen += len(records)
+    producer.flush()
+    assert start is not None
+    rate = n / (time.perf_counter() - start)
+    assert not any(future.failed() for future in futures)
+    consumer.close()
     producer.close()
     return rate
 
@@ -158,6 +202,7 @@ def main() -> None:
     raws: list[float] = []
     json_raws: list[float] = []
     ceilings: list[float] = []
+    loops: list[float] = []
     rates: dict[str, list[float]] = {name: [] for name in args.learners}
     ratios: dict[str, list[float]] = {name: [] for name in args.learners}
     with LocalBroker() as broker, tempfile.TemporaryDirectory() as tmp:
@@ -169,10 +214,11 @@ def main() -> None:
             json_raws.append(raw_rate(bootstrap, f"raw-{r}", args.n, json.loads))
             produce = produce_rate(bootstrap, f"produce-{r}", args.n)
             ceilings.append(1 / (1 / raw + 1 / produce))
+            loops.append(loop_rate(bootstrap, f"raw-{r}", f"loop-{r}", args.n))
             print(
                 f"round {r + 1}: raw {raw:,.0f}/s (json {json_raws[-1]:,.0f}/s),"
-                f" produce {produce:,.0f}/s"
-                f" (ceiling {ceilings[-1] / raw:.0%})",
+                f" produce {produce:,.0f}/s (ceiling {ceilings[-1] / raw:.0%}),"
+                f" loop {loops[-1]:,.0f}/s ({loops[-1] / raw:.0%})",
                 end="",
                 flush=True,
             )
@@ -200,6 +246,10 @@ def main() -> None:
     print(
         f"ceiling (raw + producing, no model):    {ceiling:10,.0f} messages/s"
         f"  ({statistics.median(c / r for c, r in zip(ceilings, raws, strict=True)):.1%} of raw)"
+    )
+    print(
+        f"loop (consume, decode, produce):        {statistics.median(loops):10,.0f} messages/s"
+        f"  ({statistics.median(c / r for c, r in zip(loops, raws, strict=True)):.1%} of raw)"
     )
     for name in args.learners:
         print(
