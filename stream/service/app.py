@@ -53,6 +53,8 @@ DEFAULT_LEARNER = "mlhat"
 DLQ_VALUE_LIMIT = 65_536
 """A message over the size limit is dead-lettered truncated to this many bytes."""
 MODEL_KEY = b"model"
+UNCONFIRMED_LIMIT = 100_000
+"""Predictions' futures kept between checkpoints before the delivered ones are let go."""
 
 
 class ServiceError(IhomerError):
@@ -121,6 +123,7 @@ class Service:
         self._last_poll = time.monotonic()
         self._send_errors: list[str] = []
         self._unconfirmed: list[Any] = []  # futures of predictions sent since the last check
+        self._unconfirmed_limit = UNCONFIRMED_LIMIT
         self._partition_counts: dict[str, int] = {}
         self._lock = threading.Lock()  # the loop's batch against rebalance callbacks
         self._closing = False
@@ -605,8 +608,9 @@ class Service:
                 future = send(topic, value=value, key=key, headers=headers)
                 keyless = self._prediction_partition(record)  # keyless, as partition was set
             unconfirmed.append(future)
-        if len(unconfirmed) > 100_000:  # long between checkpoints: forget the delivered ones
+        if len(unconfirmed) > self._unconfirmed_limit:  # forget the delivered ones meanwhile
             self._check_predictions(done=False)
+            self._unconfirmed_limit = max(UNCONFIRMED_LIMIT, 2 * len(self._unconfirmed))
 
     def _check_predictions(self, *, done: bool) -> None:
         """Record the failures among the predictions' futures and forget the finished ones

@@ -145,3 +145,18 @@ def test_what_exists_when_the_service_connects_is_frozen(tmp_path: Path, monkeyp
         assert isinstance(service._consumer, Client)
     finally:
         gc.unfreeze()
+
+
+def test_delivered_predictions_are_let_go_between_checkpoints(tmp_path: Path, monkeypatch) -> None:
+    import stream.service.app as app
+
+    monkeypatch.setattr(app, "UNCONFIRMED_LIMIT", 15)
+    producer = Producer(failing=(3,))
+    service = _service(tmp_path, Consumer([_records(10), _records(10)]), producer)
+    service._unconfirmed_limit = app.UNCONFIRMED_LIMIT
+    service.poll_once()
+    assert len(service._unconfirmed) == 10
+    service.poll_once()  # 20 > 15: the delivered ones go, the failure is kept for the checkpoint
+    assert service._unconfirmed == [] and len(service._send_errors) == 1
+    with pytest.raises(ServiceError, match="in-predictions: broker down"):
+        service.checkpoint("interval")
