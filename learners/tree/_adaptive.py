@@ -28,6 +28,8 @@ from learners.tree._kernels import (
     reset_node_drift,
     room_left,
     row_to_sparse,
+    scatter,
+    unscatter,
     update_feature_stats,
 )
 from learners.tree._layout import (
@@ -259,3 +261,21 @@ def predict_many(a, p, X, out) -> None:
     for i in range(X.shape[0]):
         n = row_to_sparse(X[i], xi, xv)
         predict_one(a, p, xi[:n], xv[:n], X[i], out[i])
+
+
+@njit(cache=True)
+def test_then_train_many(a, p, indptr, idx, val, Y, ls_ids, weights, learn, xbuf, out, start):
+    """As `_kernels.test_then_train_many`, for an adaptive tree."""
+    yi = np.empty(Y.shape[1], dtype=np.int64)
+    for i in range(start, out.shape[0]):
+        if learn[i] and not room_left(a, p, room_needed(a)):
+            return i
+        xi = idx[indptr[i] : indptr[i + 1]]
+        xv = val[indptr[i] : indptr[i + 1]]
+        scatter(xbuf, xi, xv)
+        predict_one(a, p, xi, xv, xbuf, out[i])
+        if learn[i]:
+            q = positives(Y[i], yi)
+            learn_one(a, p, xi, xv, yi[:q], Y[i], ls_ids[i], weights[i], xbuf)
+        unscatter(xbuf, xi)
+    return out.shape[0]

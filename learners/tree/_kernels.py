@@ -769,6 +769,43 @@ def learn_many(a, p, X, Y, ls_ids, weights, start: int) -> int:
     return X.shape[0]
 
 
+@njit(cache=True)
+def scatter(xbuf, xi, xv) -> None:
+    """`xbuf[xi] = xv`: a sparse row into the dense buffer the kernels read splits from."""
+    for q in range(xi.shape[0]):
+        xbuf[xi[q]] = xv[q]
+
+
+@njit(cache=True)
+def unscatter(xbuf, xi) -> None:
+    for q in range(xi.shape[0]):
+        xbuf[xi[q]] = 0.0
+
+
+@njit(cache=True)
+def test_then_train_many(a, p, indptr, idx, val, Y, ls_ids, weights, learn, xbuf, out, start):
+    """Predict rows `start..` of a CSR batch into `out`, learning after each row where `learn`.
+
+    Row `i` is `idx[indptr[i]:indptr[i + 1]]` (columns) and `val[...]`, as `encode_row` gives;
+    it is learned with the label mask `Y[i]`, label set `ls_ids[i]` and weight `weights[i]`, as
+    `learn_encoded` learns. Returns the row it stopped at: before a row to learn when the arrays
+    have no room for it (the caller grows them and calls again from there), or the row count.
+    """
+    yi = np.empty(Y.shape[1], dtype=np.int64)
+    for i in range(start, out.shape[0]):
+        if learn[i] and not room_left(a, p, 2):
+            return i
+        xi = idx[indptr[i] : indptr[i + 1]]
+        xv = val[indptr[i] : indptr[i + 1]]
+        scatter(xbuf, xi, xv)
+        predict_one(a, p, xi, xv, xbuf, out[i])
+        if learn[i]:
+            q = positives(Y[i], yi)
+            learn_one(a, p, xi, xv, yi[:q], Y[i], ls_ids[i], weights[i], xbuf)
+        unscatter(xbuf, xi)
+    return out.shape[0]
+
+
 # ----------------------------------------------------------------------------------------------
 # prediction
 
@@ -971,4 +1008,7 @@ __all__ = [
     "leaf_entropy",
     "predict_many",
     "predict_one",
+    "scatter",
+    "test_then_train_many",
+    "unscatter",
 ]

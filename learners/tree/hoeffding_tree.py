@@ -7,7 +7,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from learners._columns import ColumnIndex, capacity, grown
+from learners._columns import ColumnIndex, _one_hot, capacity, grown
 from learners.base import MultiLabelLearner
 from learners.registry import register
 from learners.tree import _kernels as k
@@ -343,6 +343,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
     _learn_many_kernel = staticmethod(k.learn_many)
     _predict_one_kernel = staticmethod(k.predict_one)
     _predict_many_kernel = staticmethod(k.predict_many)
+    _test_then_train_kernel = staticmethod(k.test_then_train_many)
 
     def _room_needed(self) -> int:
         """Nodes and leaves that must be free before learning one instance."""
@@ -481,6 +482,140 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
 
     # ------------------------------------------------------------------------------------------
     # batch path
+
+    def test_then_train_many(
+        self,
+        xs: Sequence[dict[Hashable, Any]],
+        ys: Sequence[dict[Hashable, bool] | None],
+    ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
+        """`predict_proba_one(xs[i])`, then `learn_one(xs[i], ys[i])` unless `ys[i]` is None,
+        for each row in order: the same predictions and the same tree as that loop.
+
+        Runs of rows that bring no new feature or label (to learn) go through one kernel call;
+        a row that does is predicted and learned alone. Feature values are checked before
+        anything is learned, so a row that cannot be encoded raises with nothing learned.
+        """
+        n = len(xs)
+        learn = np.fromiter((y is not None for y in ys), dtype=np.bool_, count=n)
+        values: list[Any] = []
+        for x in xs:
+            values.extend(x.values())
+        try:
+            flat = np.array(values)
+        except (TypeError, ValueError):  # e.g. lists of several lengths
+            flat = np.zeros(0)
+        numeric = flat.dtype.kind in "fiub" and flat.shape == (len(values),)
+        if numeric:
+            flat = flat.astype(np.float64, copy=False)
+        else:  # nominal or missing values: go one by one, once every row is known to encode
+            for x in xs:
+                try:  # as `encode_row` converts them (so it raises here if it would there)
+                    np.fromiter(x.values(), dtype=np.float64, count=len(x))
+                except (TypeError, ValueError):
+                    np.fromiter(_one_hot(x).values(), dtype=np.float64)
+        rows: list[tuple[int, np.ndarray]] = []  # (first row, its probabilities)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in xs], out=offsets[1:])
+        i = 0
+        while i < n:
+            j = i
+            while j < n and numeric and self._fits(xs[j], ys[j]):
+                j += 1
+            if j > i:
+                rows.append((i, self._test_then_train_run(xs, ys, learn, flat, offsets, i, j)))
+                i = j
+                continue
+            proba = self._proba(xs[i]) if self._labels else np.zeros(0)
+            y = ys[i]
+            if y is not None:
+                self.learn_one(xs[i], y)
+            rows.append((i, proba[None, :]))
+            i += 1
+        labels = list(self._label_names)
+        out = np.full((n, len(labels)), np.nan)
+        for first, block in rows:
+            out[first : first + block.shape[0], : block.shape[1]] = block
+        return out, out >= 0.5, labels
+
+    def _fits(self, x: dict[Hashable, Any], y: dict[Hashable, bool] | None) -> bool:
+        """Whether the row can go through the kernel: labels are known and, when it is learned,
+        it brings no new feature or label."""
+        if not self._labels:
+            return False
+        return y is None or (self._features.keys() >= x.keys() and self._labels.keys() >= y.keys())
+
+    def _test_then_train_run(
+        self,
+        xs: Sequence[dict[Hashable, Any]],
+        ys: Sequence[dict[Hashable, bool] | None],
+        learn: np.ndarray,
+        flat: np.ndarray,
+        offsets: np.ndarray,
+        start: int,
+        stop: int,
+    ) -> np.ndarray:
+        """Rows `start:stop` (all fit, see `_fits`) through the kernel; their probabilities."""
+        self._sync_features()
+        features = self._features
+        m = stop - start
+        keys: list[Hashable] | None = None
+        cols = np.zeros(0, dtype=np.int64)
+        parts = []
+        for x in xs[start:stop]:
+            row_keys = list(x)
+            if row_keys != keys:  # rows often share their keys
+                keys = row_keys
+                get = features.get
+                cols = np.fromiter((get(f, -1) for f in keys), dtype=np.int64, count=len(keys))
+            parts.append(cols)
+        idx = np.concatenate(parts)
+        val = flat[offsets[start] : offsets[stop]]
+        lens = np.diff(offsets[start : stop + 1])
+        keep = (idx >= 0) & (val != 0.0) & ~np.isnan(val)  # as `encode_row` keeps them
+        if not keep.all():
+            row_of = np.repeat(np.arange(m), lens)
+            idx, val = idx[keep], val[keep]
+            lens = np.bincount(row_of[keep], minlength=m)
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        # the labels learned: masks, label-set ids and weights, in row order as `learn_one`
+        width = self._a.leaf_lab.shape[1]
+        n_labels = len(self._labels)
+        Y = np.zeros((m, width), dtype=np.bool_)
+        ls_ids = np.zeros(m, dtype=np.int64)
+        label_keys: list[Hashable] | None = None
+        label_cols: list[int] = []
+        seen: dict[bytes, int] = {}
+        for r in np.flatnonzero(learn[start:stop]).tolist():
+            y = ys[start + r]
+            assert y is not None
+            row_keys = list(y)
+            if row_keys != label_keys:
+                label_keys = row_keys
+                label_cols = [self._labels[lab] for lab in row_keys]
+            mask = Y[r]
+            mask[label_cols] = list(y.values())
+            key = mask[:n_labels].tobytes()
+            ls = seen.get(key)
+            if ls is None:
+                ls = seen[key] = self._labelset_id(np.flatnonzero(mask).astype(np.int64))
+            ls_ids[r] = ls
+        n_learn = int(learn[start:stop].sum())
+        weights = np.ones(m)
+        if self.bootstrap_sampling and n_learn:
+            draws = np.asarray(self._rng.poisson(1.0, size=n_learn), dtype=np.float64)
+            weights[learn[start:stop]] = np.where(draws > 0, draws, 1.0)
+        out = np.zeros((m, self._a.leaf_lab.shape[1]))
+        row = 0
+        while True:
+            row = self._test_then_train_kernel(
+                self._a, self._params, indptr, idx, val, Y, ls_ids, weights,
+                learn[start:stop], self._xbuf, out, row,
+            )  # fmt: skip
+            if row >= m:
+                break
+            self._ensure_room()
+        return out[:, :n_labels]
 
     def learn_many(
         self,

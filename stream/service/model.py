@@ -175,16 +175,21 @@ class OnlineModel:
         known = self.labels
         before = len(known)
         ys: list[dict[Hashable, bool] | None] = []
+        off = dict.fromkeys(known, False)  # every known label, off: each y is a copy, updated
         try:
             for event in events:
                 if event.y is None or not self.learn_enabled:
                     ys.append(None)
                     continue
-                on = event.y
-                for label in on:
-                    if label not in known:
-                        known[label] = None
-                ys.append({label: label in on for label in known})
+                on: dict[Hashable, bool] = dict.fromkeys(event.y, True)
+                if not known.keys() >= on.keys():
+                    for label in on:
+                        if label not in known:
+                            known[label] = None
+                    off = dict.fromkeys(known, False)
+                y = off.copy()
+                y.update(on)
+                ys.append(y)
             learner: Any = self.learner  # a MultiLabelLearner (see `batches`)
             proba, flags, labels = learner.test_then_train_many([event.x for event in events], ys)
         except BaseException:

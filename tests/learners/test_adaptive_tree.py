@@ -105,3 +105,75 @@ def test_registered_with_its_parameters() -> None:
     twin = model.clone({"adwin_delta": 0.01})
     assert twin.adwin_delta == 0.01 and twin.switch_significance == model.switch_significance
     assert twin.predict_one({"a": 1.0}) == {}
+
+
+def _test_then_train_stream() -> tuple[list, list]:  # type: ignore[type-arg]
+    """A drifting stream with unlabelled rows, a late label, late and missing features, zeros."""
+    stream = MultiLabelSynth(
+        n_features=8, n_labels=5, n_groups=2, n_instances=4000, drifts=(Drift(2000, "concept"),)
+    )
+    xs, ys = [], []
+    for i, (x, y) in enumerate(stream):
+        x = dict(x)
+        if i % 7 == 3:
+            del x["f1"]  # rows with different keys
+        if i % 11 == 0:
+            x["f2"] = 0.0  # a zero is left out, as an absent feature
+        if i >= 1500:
+            x["late"] = float(i % 3)  # a feature that appears mid-batch
+        if i == 1700:
+            x["once"] = float("nan")  # a missing value of a new feature
+        y = dict(y) if i >= 900 else {k: v for k, v in y.items() if k != "l0"}  # a late label
+        xs.append(x)
+        ys.append(None if i % 5 == 2 else y)
+    xs[10] = {"unseen": 1.0, **xs[10]}  # an unlabelled row: its new feature is not learned
+    return xs, ys
+
+
+@pytest.mark.parametrize(
+    "make_tree",
+    [
+        lambda: MultiLabelHoeffdingAdaptiveTree(grace_period=50, delta=0.01, tau=0.5, seed=3),
+        lambda: MultiLabelHoeffdingTree(grace_period=50, delta=0.01, seed=3),
+        lambda: MultiLabelHoeffdingTree(grace_period=50, delta=0.01, leaf_prediction="nb", seed=3),
+    ],
+    ids=["mlhat", "mlht-best", "mlht-nb"],
+)
+def test_test_then_train_many_is_the_one_by_one_loop(make_tree) -> None:  # type: ignore[no-untyped-def]
+    from learners.base import MultiLabelLearner
+
+    xs, ys = _test_then_train_stream()
+    batched, looped = make_tree(), make_tree()
+    for start in range(0, len(xs), 333):
+        stop = start + 333
+        got = batched.test_then_train_many(xs[start:stop], ys[start:stop])
+        want = MultiLabelLearner.test_then_train_many(looped, xs[start:stop], ys[start:stop])
+        assert got[2] == want[2]  # the labels
+        np.testing.assert_array_equal(got[0], want[0])  # the probabilities, NaN where unknown
+        np.testing.assert_array_equal(got[1], want[1])
+    assert batched.n_splits >= 2 and batched.n_splits == looped.n_splits
+    if isinstance(batched, MultiLabelHoeffdingAdaptiveTree):
+        assert batched.n_alternates_started >= 1 and batched.n_swaps >= 1
+    assert batched._features == looped._features and batched._labelsets == looped._labelsets
+    for name, array in batched._a._asdict().items():
+        np.testing.assert_array_equal(array, getattr(looped._a, name), err_msg=name)
+    assert batched._rng.bit_generator.state == looped._rng.bit_generator.state
+
+
+def test_test_then_train_many_with_nominal_values_and_a_bad_row() -> None:
+    tree = MultiLabelHoeffdingAdaptiveTree(seed=1)
+    looped = MultiLabelHoeffdingAdaptiveTree(seed=1)
+    xs = [{"colour": c, "w": float(i % 4)} for i, c in enumerate(["red", "blue"] * 20)]
+    ys = [{"warm": x["colour"] == "red"} for x in xs]
+    got = tree.test_then_train_many(xs, ys)
+    for x, y in zip(xs, ys, strict=True):
+        looped.learn_one(x, y)
+    np.testing.assert_array_equal(tree._a.leaf_lab, looped._a.leaf_lab)
+    assert got[0].shape == (40, 1) and np.isnan(got[0][0, 0])
+    before = tree._a.leaf_s.copy()
+    for bad in ({"w": [1.0]}, {"w": "red", "v": [1.0, 2.0]}):  # a list is no feature value
+        with pytest.raises((TypeError, ValueError)):
+            tree.test_then_train_many([xs[0], bad], [ys[0], ys[0]])
+    with pytest.raises((TypeError, ValueError)):
+        tree.test_then_train_many([{"w": [1.0]}, {"w": [2.0]}], [ys[0], ys[0]])
+    np.testing.assert_array_equal(tree._a.leaf_s, before)  # nothing was learned

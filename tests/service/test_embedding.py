@@ -61,10 +61,13 @@ def _batch_events() -> list:
 
 
 @pytest.mark.parametrize("learn", [True, False])
-def test_the_batch_path_gives_the_one_by_one_messages_and_model(learn: bool) -> None:
+@pytest.mark.parametrize("name", ["br-nb", "mlhat", "mlht"])
+def test_the_batch_path_gives_the_one_by_one_messages_and_model(name: str, learn: bool) -> None:
     events = _batch_events()
-    batched = OnlineModel(registry.make("br-nb"), learn=learn)
-    one_by_one = OnlineModel(registry.make("br-nb"), learn=learn)
+    numeric = [e for e in events if not any(isinstance(v, str) for v in e.x.values())]
+    events = events + numeric  # batches with and without nominal values
+    batched = OnlineModel(registry.make(name), learn=learn)
+    one_by_one = OnlineModel(registry.make(name), learn=learn)
     for model in (batched, one_by_one):  # a model that has learned something, for predict-only
         model.learner.learn_one(events[0].x, {"Class2": True, "Class3": False})
     assert batched.batches
@@ -82,7 +85,8 @@ def test_the_batch_path_gives_the_one_by_one_messages_and_model(learn: bool) -> 
         }
         if event.y is not None and learn:
             one_by_one.learn(event.x, event.y, predicted=labels)
-    assert batched.n_learned == one_by_one.n_learned == (180 if learn else 0)
+    labelled = sum(event.y is not None for event in events)
+    assert batched.n_learned == one_by_one.n_learned == (labelled if learn else 0)
     assert list(batched.labels) == list(one_by_one.labels)
     assert batched.metrics.get() == one_by_one.metrics.get()
 

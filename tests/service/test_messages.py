@@ -98,3 +98,29 @@ def test_prediction_encoding() -> None:
     assert doc == {"id": "q", "labels": ["a"], "scores": {"a": 0.9, "2": 0.1}, "model_version": 5}
     doc = json.loads(encode_prediction(None, [], {"a": float("nan")}, 0))
     assert doc["scores"] == {"a": None} and doc["id"] is None
+
+
+def test_what_orjson_refuses_is_decoded_as_the_standard_library_does() -> None:
+    codec = MessageCodec()
+    big = 2**70  # beyond orjson's 64-bit integers
+    event = codec.decode(
+        b'{"id": %d, "x": {"a": 1.5}, "y": [%d, "\\ud800"]}' % (big, big)  # a lone surrogate
+    )
+    assert event == Event(big, {"a": 1.5}, (big, "\ud800"))
+    doc = json.loads(encode_prediction(event.id, event.y or (), {big: 0.5, "\ud800": 0.5}, 1))
+    assert doc == {
+        "id": big,
+        "labels": [big, "\ud800"],
+        "scores": {str(big): 0.5, "\ud800": 0.5},
+        "model_version": 1,
+    }
+    # a BOM, which the standard library's decoder refuses too
+    with pytest.raises(InvalidMessage, match="invalid-json"):
+        codec.decode(b'\xef\xbb\xbf{"x": {}}')
+
+
+def test_predictions_hold_the_scores_exactly() -> None:
+    scores = {"é": 1e-7, "b": 0.1 + 0.2, "c": 1e22, "d": float("inf")}
+    doc = json.loads(encode_prediction("ü", ["é"], scores, 3))
+    assert doc["scores"] == {"é": 1e-7, "b": 0.1 + 0.2, "c": 1e22, "d": None}
+    assert doc["id"] == "ü" and doc["labels"] == ["é"]
