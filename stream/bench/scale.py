@@ -21,8 +21,10 @@ Each (learner, label count) runs alone in a child process, so its memory is its 
   warm-up are done, so it covers the run over the stream), with the resident memory at that
   moment (`rss_start_mb`: Python, NumPy, Numba, river) and the learner's own structures
   (`peak_memory_mb`: the evaluator's model size, for MOA the heap the learner retains). MOA's
-  process also holds the whole stream and an n × L matrix of its predictions in the JVM, so its
-  resident memory says little about its model.
+  loop (`stream.bench.moa`) loads the stream into the JVM, about 64 bytes a value (32 GB for
+  100 000 instances of 5000 labels), and keeps n × L bytes of predictions: a MOA learner is
+  given the prefix that fits in three quarters of the JVM's heap (`prefix`), and its resident
+  memory says little about its model.
 
 A peer gets `budget` seconds per stream: past them it stops and is reported on the prefix it
 handled (`stopped_early`), a rate that flatters it, since trees slow down as they grow. Our
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -89,6 +92,10 @@ N_FEATURES = 20
 WARMUP = 500
 #: checkpoints per stream (the learner's own size is sampled at each)
 CHECKPOINTS = 20
+#: heap MOA's loaded stream takes per value (measured: 64 KB an instance at 1000 labels)
+MOA_BYTES_PER_VALUE = 64
+#: share of the JVM's maximum heap the loaded stream may take (the rest: the learner, garbage)
+MOA_HEAP_SHARE = 0.75
 #: exit status of a child whose learner cannot run here (MOA without Java or capymoa)
 SKIPPED = 3
 
@@ -130,20 +137,32 @@ def label_cardinality(source: Source, limit: int = 8192) -> float:
     return total / n if n else 0.0
 
 
-class _SparseView(Source):
-    """The same instances under a sparse schema, so MOA's ARFF file lists only the labels on
-    (a dense file of 5000 labels and 100 000 rows is a gigabyte; every feature is present, so
-    the rows mean the same)."""
+class _MoaView(Source):
+    """The first `length` instances under a sparse schema, so MOA's ARFF file lists only the
+    labels on (a dense file of 5000 labels and 100 000 rows is a gigabyte; every feature is
+    present, so the rows mean the same)."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, length: int) -> None:
         self._source = source
+        self._length = length
 
     @property
     def schema(self) -> Schema:
-        return dataclasses.replace(self._source.schema, sparse=True)
+        return dataclasses.replace(self._source.schema, sparse=True, n_instances=self._length)
 
     def __iter__(self) -> Iterator[Instance]:
-        return iter(self._source)
+        return itertools.islice(self._source, self._length)
+
+
+def _moa_fits(n_labels: int) -> int:
+    """How many instances of `n_labels` labels MOA's loop can hold in the JVM's heap: it loads
+    the whole stream (about `MOA_BYTES_PER_VALUE` a value, with MOA's dense instances) and keeps
+    the truth and the predictions as n x L bytes."""
+    import jpype
+
+    heap = int(jpype.JClass("java.lang.Runtime").getRuntime().maxMemory())
+    per_instance = MOA_BYTES_PER_VALUE * (n_labels + N_FEATURES) + 2 * n_labels
+    return max(1, int(MOA_HEAP_SHARE * heap) // per_instance)
 
 
 # -- one learner on one stream (in a child process) ---------------------------------------------
@@ -203,8 +222,9 @@ def run_here(
     quiet: bool = True,
 ) -> dict[str, Any]:
     """One learner's run over one stream in this process: its evaluation object (DESIGN.md §3)
-    plus `stream_length`, `peak_rss_mb`, `rss_start_mb`, `memory` (how the peak was read),
-    `clusters` (iHOMER's, at the end), `load_average` and `wall_seconds`.
+    plus `stream_length`, `prefix` (the instances a MOA learner was given when its loop could
+    not hold the whole stream, else None), `peak_rss_mb`, `rss_start_mb`, `memory` (how the
+    peak was read), `clusters` (iHOMER's, at the end), `load_average` and `wall_seconds`.
 
     Raises `stream.bench.moa.PeerUnavailable` for a MOA learner where MOA cannot run.
     """
@@ -215,14 +235,17 @@ def run_here(
         from stream.bench import moa
 
         moa.check_available()  # starts the JVM
+        length = min(n_instances, _moa_fits(n_labels))
         reset = _reset_peak()
         start = _memory_mb()
         if not quiet:
             print(f"{learner} × {n_labels} labels: in the JVM", file=sys.stderr, flush=True)
-        result = moa.run(learner, _SparseView(stream), budget=budget)[0]
+        result = moa.run(learner, _MoaView(stream, length), budget=budget)[0]
+        result["prefix"] = length if length < n_instances else None
         clusters = None
     else:
         result, clusters, reset, start = _run_python(learner, stream, budget, quiet)
+        result["prefix"] = None
     peak = _memory_mb()["VmHWM"]
     result.update(
         dataset=stream.schema.name + f"-{n_labels}",
@@ -449,10 +472,12 @@ def _cell(r: dict[str, Any] | None) -> str:
     memory = f"{r['peak_rss_mb']:,.0f} MB ({r['peak_memory_mb']:,.1f})"
     if r["role"] == "reference":
         return memory
-    text = f"{_rate(r['instances_per_second'])}/s, {memory}"
+    rate = _rate(r["instances_per_second"])
     if r["stopped_early"]:
-        text = f"slow: {_rate(r['instances_per_second'])}/s over {r['n']:,}, {memory}"
-    return text
+        return f"slow: {rate}/s over {r['n']:,}, {memory}"
+    if r.get("prefix"):
+        return f"{rate}/s over the first {r['n']:,}, {memory}"
+    return f"{rate}/s, {memory}"
 
 
 def markdown_report(payload: dict[str, Any]) -> str:
@@ -486,8 +511,12 @@ def markdown_report(payload: dict[str, Any]) -> str:
         "predicts and learns), peak resident memory of the process, and in parentheses the "
         "learner's own structures, in MB. `slow`: a peer stopped by the time budget "
         f"({payload.get('budget')} s) and measured on the prefix it handled. `{REFERENCE}` "
-        "learns nothing: its memory is the process's floor. MOA's process also holds the "
-        "stream and its predictions in the JVM."
+        "learns nothing: its memory is the process's floor. MOA's loop holds the stream it is "
+        "given and n × L bytes of predictions in the JVM, whose heap grows towards its limit "
+        "(capymoa's -Xmx8g unless `CAPYMOA_JVM_ARGS` says otherwise) before it collects, so "
+        "its resident memory is not its model's; `over the first n`: the prefix of the stream "
+        f"that fits in {MOA_HEAP_SHARE:.0%} of that heap (about {MOA_BYTES_PER_VALUE} bytes a "
+        "value)."
     )
     header = ["labels", "label cardinality", *learners]
     if headline:
@@ -526,6 +555,22 @@ def markdown_report(payload: dict[str, Any]) -> str:
                     cells.append(f"{g['time']:,.1f}× time, {g['memory']:.2f}× memory")
             size = s["n_labels"]
             parts.append(f"| {size:,} ({size / smallest:,.0f}×) | " + " | ".join(cells) + " |")
+    parts += [
+        "",
+        "Micro-F1 / subset accuracy over the instances each learner handled, to read the "
+        "speeds against:",
+        "",
+        "| labels | " + " | ".join(learners) + " |",
+        "|---" * (len(learners) + 1) + "|",
+    ]
+    for s in summary:
+        size = s["n_labels"]
+        cells = []
+        for name in learners:
+            r = cell.get((size, name))
+            m = r["metrics"] if r else None
+            cells.append(f"{m['micro_f1']:.3f} / {m['subset_accuracy']:.3f}" if m else "—")
+        parts.append(f"| {size:,} | " + " | ".join(cells) + " |")
     notes = payload.get("notes") or []
     if notes:
         parts += [""] + [f"Note: {note}" for note in notes]
