@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import time
 from collections.abc import Hashable
 from typing import Any
 
@@ -575,26 +574,16 @@ def _sparse_label_sets(n_labels: int, n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("n_labels", [100, 1000])
-def test_speed(n_labels: int) -> None:
+def test_learn_many_matches_learn_one_on_wide_label_spaces(n_labels: int) -> None:
+    """The batch path splits as the per-instance path does on 10,000 sparse label sets (how fast
+    each is shows in `python -m stream.bench.scale`, not in a timed test)."""
     names = [f"l{j}" for j in range(n_labels)]
-    warm = LabelClustering()
-    warm.learn_many(_sparse_label_sets(10, 1_000), names[:10])  # compile the kernels
     Y = _sparse_label_sets(n_labels, 10_000)
-    sets = [[names[j] for j in np.flatnonzero(row)] for row in Y]
     one = LabelClustering()
     one.learn_one(dict.fromkeys(names, False))
-    start = time.perf_counter()
-    for ys in sets:
-        one.learn_one(ys)
-    per_second_one = len(sets) / (time.perf_counter() - start)
+    for row in Y:
+        one.learn_one([names[j] for j in np.flatnonzero(row)])
     many = LabelClustering()
     many.learn_one(dict.fromkeys(names, False))
-    start = time.perf_counter()
     many.learn_many(Y, names)
-    per_second_many = len(Y) / (time.perf_counter() - start)
-    print(
-        f"{n_labels} labels: learn_one {per_second_one:,.0f}/s, learn_many {per_second_many:,.0f}/s"
-    )
-    assert per_second_one > 10_000
-    assert per_second_many > per_second_one
     assert one.n_splits > 0 and as_sets(one.leaves) == as_sets(many.leaves)
