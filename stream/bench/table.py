@@ -283,6 +283,9 @@ def versus_best_peer(
     ...                         row("moa-br-ht", 0.55, 0.1), row("no-change", 0.9, 0.9)]))
     ihomer against the best peer on average (1 data set): micro-F1 0.600 against 0.550
     (moa-br-ht, +0.050), subset accuracy 0.300 against 0.400 (br-ht, -0.100).
+    >>> print(versus_best_peer([{**row("ihomer", 0.6, 0.3), "stopped_early": True},
+    ...                         row("br-ht", 0.5, 0.4)]))
+    ihomer did not finish all 1 data set: no averages to compare.
     """
     learners, datasets, cell = _index(results)
     if learner not in learners or not any(is_peer(name) for name in learners):
@@ -301,9 +304,10 @@ def versus_best_peer(
         ours = mean(learner, metric)
         peers = {name: mean(name, metric) for name in learners if is_peer(name)}
         finished = {name: value for name, value in peers.items() if value is not None}
-        if ours is None or not finished:
-            who = learner if ours is None else "no peer"
-            return f"{who.capitalize()} finished all {what}: no averages to compare."
+        if ours is None:
+            return f"{learner} did not finish all {what}: no averages to compare."
+        if not finished:
+            return f"No peer finished all {what}: no averages to compare."
         best = max(finished, key=finished.__getitem__)
         label = "micro-F1" if metric == "micro_f1" else metric.replace("_", " ")
         parts.append(
