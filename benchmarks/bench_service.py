@@ -95,18 +95,23 @@ def raw_rate(
     return rate
 
 
-def produce_rate(bootstrap: str, topic: str, n: int) -> float:
-    """kafka-python producing `n` prediction-sized messages as the service does (its settings,
-    one header each, an explicit partition), up to the flush: the other half of the service's
-    unavoidable Kafka work."""
+def service_like_producer(bootstrap: str) -> KafkaProducer:
+    """A kafka-python producer with the service's delivery settings."""
     defaults = ServiceSettings()
-    producer = KafkaProducer(
+    return KafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",
         linger_ms=defaults.linger_ms,
         batch_size=defaults.batch_bytes,
         enable_idempotence=False,
     )
+
+
+def produce_rate(bootstrap: str, topic: str, n: int) -> float:
+    """kafka-python producing `n` prediction-sized messages as the service does (its settings,
+    one header each, an explicit partition), up to the flush: the other half of the service's
+    unavoidable Kafka work."""
+    producer = service_like_producer(bootstrap)
     value = PREDICTION
     producer.send(topic, value).get(timeout=30)  # metadata and connection, off the clock
     start = time.perf_counter()
@@ -124,14 +129,7 @@ def loop_rate(bootstrap: str, topic: str, out: str, n: int) -> float:
     """Consume, decode and produce one prediction-sized message per message, as the service
     does but with no model, validation or checkpoint, up to the flush: measured, what the
     ceiling estimates."""
-    defaults = ServiceSettings()
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=defaults.linger_ms,
-        batch_size=defaults.batch_bytes,
-        enable_idempotence=False,
-    )
+    producer = service_like_producer(bootstrap)
     producer.send(out, PREDICTION).get(timeout=30)  # metadata and connection, off the clock
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     tp = TopicPartition(topic, 0)
