@@ -161,10 +161,53 @@ def test_the_garbage_collector_is_paused_while_a_learner_is_timed() -> None:
 
     class Watched(NoChange):
         def learn_one(self, x, y, **kwargs):  # type: ignore[no-untyped-def]
-            seen.append(gc.isenabled())
+            seen.append((self, gc.isenabled()))
             super().learn_one(x, y)
 
-    seen: list[bool] = []
+    seen: list[tuple[NoChange, bool]] = []
+    watched = Watched()
     assert gc.isenabled()
-    evaluate(YeastSource(), {"watched": Watched()}, limit=100)
-    assert seen == [False] * 100 and gc.isenabled()
+    evaluate(YeastSource(), {"watched": watched}, limit=100)
+    assert [on for model, on in seen if model is watched] == [False] * 100 and gc.isenabled()
+
+
+def test_throwaway_copies_warm_up_our_learners_and_leave_them_untouched(
+    yeast_600: Source,
+) -> None:
+    """Copies of our learners (with their split-early parameter sets too) run over the synth
+    stream before the clocks start; the evaluated learner scores as a plain loop over the
+    stream scores it, and river's learners get no copy."""
+    from river import tree
+
+    from learners.ihomer import IHOMER
+
+    runs: list[tuple[object, str]] = []  # (model, first label learned)
+
+    class Traced(IHOMER):
+        def learn_one(self, x, y, **kwargs):  # type: ignore[no-untyped-def]
+            if not self._n:
+                runs.append((self, next(iter(y))))
+            super().learn_one(x, y)
+
+    class RiverTraced(multioutput.ClassifierChain):
+        def learn_one(self, x, y, **kwargs):  # type: ignore[no-untyped-def]
+            runs.append((self, next(iter(y))))
+            super().learn_one(x, y)
+
+    model = Traced(seed=3)
+    peer = RiverTraced(tree.HoeffdingTreeClassifier())
+    result = evaluate(yeast_600, {"ihomer": model, "peer": peer})[0]
+    copies = [label for who, label in runs if who is not model and isinstance(who, Traced)]
+    assert copies == ["l0", "l0"]  # the synth stream's first label
+    assert sum(who is peer for who, _ in runs) == 600  # river's learner: no warm-up copy
+
+    plain = Traced(seed=3)
+    scores = MultiLabelMetrics(yeast_600.schema.label_names)
+    for x, y in yeast_600:
+        predicted = plain.predict_one(x)
+        scores.update(
+            frozenset(k for k, v in y.items() if v),
+            frozenset(k for k, v in predicted.items() if v),
+        )
+        plain.learn_one(x, y)
+    assert result.metrics == scores.get()
