@@ -497,6 +497,40 @@ def _split_entropies(left, base, classes, n_classes: int):
 
 
 @njit(cache=True)
+def _step_points(st, classes, n_classes: int, steps) -> int:
+    """Where a feature's left weights can change with the threshold, if all are steps.
+
+    A class whose observer has (almost) no variance puts its weight below `t` as a step at its
+    mean (`_mass_below`), and the feature's zeros count from `t >= 0` on. When every class of
+    the feature is such a step (binary features: all of them), `steps` receives 0 and the
+    distinct means, and their number is returned; otherwise -1.
+    """
+    steps[0] = 0.0
+    n = 1
+    for q in range(n_classes):
+        c = classes[q]
+        w = st[c, O_W]
+        if w <= 0.0:
+            continue
+        mean = st[c, O_MEAN]
+        if st[c, O_M2] / w > 1e-12 * (1.0 + mean * mean):
+            return -1
+        if mean != steps[n - 1]:  # (equal means come in runs: binary features share 1.0)
+            steps[n] = mean
+            n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _crossed(steps, n_steps: int, t_prev: float, t: float) -> bool:
+    """Whether a step lies in (t_prev, t]: a left weight differs between the two thresholds."""
+    for i in range(n_steps):
+        if t_prev < steps[i] <= t:
+            return True
+    return False
+
+
+@njit(cache=True)
 def best_splits(a, p, m: int, best_left):
     """Best and second-best split merits of leaf slot `m` over features.
 
@@ -526,6 +560,7 @@ def best_splits(a, p, m: int, best_left):
 
     left = np.zeros(2 + n_labels)
     base = np.zeros(2 + n_labels)
+    steps = np.empty(3 + n_labels)
     best, best_f, best_t, second = -np.inf, -1, 0.0, -np.inf
     for j in range(n_features):
         st = a.obs[o, j]
@@ -541,10 +576,16 @@ def best_splits(a, p, m: int, best_left):
         for q in range(n_classes):
             c = classes[q]
             base[c] = _class_weight(a, m, c)
+        n_steps = _step_points(st, classes, n_classes, steps)
         feature_best = -np.inf
         feature_t = 0.0
+        t_prev = -np.inf
         for k in range(1, n_points + 1):
             t = lo + (hi - lo) * k / (n_points + 1)
+            if k > 1 and n_steps >= 0 and not _crossed(steps, n_steps, t_prev, t):
+                t_prev = t
+                continue  # every class's left weight is a step not crossed: nothing new
+            t_prev = t
             same = k > 1  # as the previous candidate's left side (then so is its merit)
             for q in range(n_classes):
                 c = classes[q]

@@ -49,3 +49,19 @@ def test_same_splits_and_predictions_as_the_reference(mode: str) -> None:
     # kNN distances are sums of float32 products taken in another order: last-digit differences
     assert worst < (1e-6 if mode == "knn" else 1e-9)
     assert disagreements == 0
+
+
+def test_same_splits_as_the_reference_on_binary_features() -> None:
+    """Binary features give observers without variance, whose split candidates the kernel
+    scores only where a step is crossed: the same splits as scoring every candidate."""
+    stream = MultiLabelSynth(n_features=8, n_labels=5, n_groups=2, n_instances=3000, seed=5)
+    schema = stream.schema
+    model = MultiLabelHoeffdingTree(leaf_prediction="mc", **PARAMS)  # type: ignore[arg-type]
+    reference = ReferenceTree(schema.n_features, schema.n_labels, leaf_prediction="mc", **PARAMS)
+    for x, y in stream:
+        binary = {name: float(value > 0.0) for name, value in x.items()}
+        row = schema.x_to_array(binary)
+        model.learn_one(binary, y)
+        reference.learn(row, tuple(int(i) for i in np.flatnonzero(schema.y_to_array(y))))
+    assert len(reference.splits) >= 5
+    assert kernel_splits(model) == pytest.approx(sorted(reference.splits), abs=1e-9)
