@@ -23,13 +23,8 @@ from learners.tree._kernels import (
     learn_at_leaf,
     maybe_split,
     new_leaf_node,
-    positives,
     predict_leaf,
     reset_node_drift,
-    room_left,
-    row_to_sparse,
-    scatter,
-    unscatter,
     update_feature_stats,
 )
 from learners.tree._layout import (
@@ -202,21 +197,6 @@ def learn_one(a, p, xi, xv, yi, ymask, ls_id: int, w: float, xbuf) -> bool:
 
 
 @njit(cache=True)
-def learn_many(a, p, X, Y, ls_ids, weights, start: int) -> int:
-    """As `_kernels.learn_many`, for an adaptive tree."""
-    xi = np.empty(X.shape[1], dtype=np.int64)
-    xv = np.empty(X.shape[1])
-    yi = np.empty(Y.shape[1], dtype=np.int64)
-    for i in range(start, X.shape[0]):
-        if not room_left(a, p, room_needed(a)):
-            return i
-        n = row_to_sparse(X[i], xi, xv)
-        q = positives(Y[i], yi)
-        learn_one(a, p, xi[:n], xv[:n], yi[:q], Y[i], ls_ids[i], weights[i], X[i])
-    return X.shape[0]
-
-
-@njit(cache=True)
 def _leaf_weight(a, node: int) -> float:
     e = _error_mean(a, node)
     return 1.0 / (e * e + 1e-4)
@@ -252,30 +232,3 @@ def predict_one(a, p, xi, xv, xbuf, out) -> None:
         return
     wt = _leaf_weight(a, node)
     out[:n_labels] = (acc + wt * tmp[:n_labels]) / (total + wt)
-
-
-@njit(cache=True)
-def predict_many(a, p, X, out) -> None:
-    xi = np.empty(X.shape[1], dtype=np.int64)
-    xv = np.empty(X.shape[1])
-    for i in range(X.shape[0]):
-        n = row_to_sparse(X[i], xi, xv)
-        predict_one(a, p, xi[:n], xv[:n], X[i], out[i])
-
-
-@njit(cache=True)
-def test_then_train_many(a, p, indptr, idx, val, Y, ls_ids, weights, learn, xbuf, out, start):
-    """As `_kernels.test_then_train_many`, for an adaptive tree."""
-    yi = np.empty(Y.shape[1], dtype=np.int64)
-    for i in range(start, out.shape[0]):
-        if learn[i] and not room_left(a, p, room_needed(a)):
-            return i
-        xi = idx[indptr[i] : indptr[i + 1]]
-        xv = val[indptr[i] : indptr[i + 1]]
-        scatter(xbuf, xi, xv)
-        predict_one(a, p, xi, xv, xbuf, out[i])
-        if learn[i]:
-            q = positives(Y[i], yi)
-            learn_one(a, p, xi, xv, yi[:q], Y[i], ls_ids[i], weights[i], xbuf)
-        unscatter(xbuf, xi)
-    return out.shape[0]

@@ -791,26 +791,6 @@ def room_left(a, p, need: int) -> bool:
 
 
 @njit(cache=True)
-def learn_many(a, p, X, Y, ls_ids, weights, start: int) -> int:
-    """Learn rows `start..` of (X, Y) in order; returns the row it stopped at.
-
-    It stops early (before a row) when the arrays have no room for another split, so the caller
-    can grow them and call again from the returned row.
-    """
-    n_feat = X.shape[1]
-    xi = np.empty(n_feat, dtype=np.int64)
-    xv = np.empty(n_feat)
-    yi = np.empty(Y.shape[1], dtype=np.int64)
-    for i in range(start, X.shape[0]):
-        if not room_left(a, p, 2):
-            return i
-        n = row_to_sparse(X[i], xi, xv)
-        q = positives(Y[i], yi)
-        learn_one(a, p, xi[:n], xv[:n], yi[:q], Y[i], ls_ids[i], weights[i], X[i])
-    return X.shape[0]
-
-
-@njit(cache=True)
 def scatter(xbuf, xi, xv) -> None:
     """`xbuf[xi] = xv`: a sparse row into the dense buffer the kernels read splits from."""
     for q in range(xi.shape[0]):
@@ -821,30 +801,6 @@ def scatter(xbuf, xi, xv) -> None:
 def unscatter(xbuf, xi) -> None:
     for q in range(xi.shape[0]):
         xbuf[xi[q]] = 0.0
-
-
-@njit(cache=True)
-def test_then_train_many(a, p, indptr, idx, val, Y, ls_ids, weights, learn, xbuf, out, start):
-    """Predict rows `start..` of a CSR batch into `out`, learning after each row where `learn`.
-
-    Row `i` is `idx[indptr[i]:indptr[i + 1]]` (columns) and `val[...]`, as `encode_row` gives;
-    it is learned with the label mask `Y[i]`, label set `ls_ids[i]` and weight `weights[i]`, as
-    `learn_encoded` learns. Returns the row it stopped at: before a row to learn when the arrays
-    have no room for it (the caller grows them and calls again from there), or the row count.
-    """
-    yi = np.empty(Y.shape[1], dtype=np.int64)
-    for i in range(start, out.shape[0]):
-        if learn[i] and not room_left(a, p, 2):
-            return i
-        xi = idx[indptr[i] : indptr[i + 1]]
-        xv = val[indptr[i] : indptr[i + 1]]
-        scatter(xbuf, xi, xv)
-        predict_one(a, p, xi, xv, xbuf, out[i])
-        if learn[i]:
-            q = positives(Y[i], yi)
-            learn_one(a, p, xi, xv, yi[:q], Y[i], ls_ids[i], weights[i], xbuf)
-        unscatter(xbuf, xi)
-    return out.shape[0]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1029,27 +985,15 @@ def predict_one(a, p, xi, xv, xbuf, out) -> None:
     predict_leaf(a, p, node, xi, xv, xbuf, out)
 
 
-@njit(cache=True)
-def predict_many(a, p, X, out) -> None:
-    xi = np.empty(X.shape[1], dtype=np.int64)
-    xv = np.empty(X.shape[1])
-    for i in range(X.shape[0]):
-        n = row_to_sparse(X[i], xi, xv)
-        predict_one(a, p, xi[:n], xv[:n], X[i], out[i])
-
-
 __all__ = [
     "N_ALT",
     "attempt_split",
     "bernoulli_entropy",
     "best_splits",
     "descend",
-    "learn_many",
     "learn_one",
     "leaf_entropy",
-    "predict_many",
     "predict_one",
     "scatter",
-    "test_then_train_many",
     "unscatter",
 ]

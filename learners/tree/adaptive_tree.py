@@ -122,13 +122,8 @@ class MultiLabelHoeffdingAdaptiveTree(MultiLabelHoeffdingTree):
         self._params[P_SWITCH_SIGNIFICANCE] = self.switch_significance
 
     _learn_one_kernel = staticmethod(_adaptive.learn_one)
-    _learn_many_kernel = staticmethod(_adaptive.learn_many)
     _predict_one_kernel = staticmethod(_adaptive.predict_one)
-    _predict_many_kernel = staticmethod(_adaptive.predict_many)
-    _test_then_train_kernel = staticmethod(_adaptive.test_then_train_many)
-
-    def _room_needed(self) -> int:
-        return int(_adaptive.room_needed(self._a))
+    _ADAPTIVE = True
 
     @property
     def n_background_trees(self) -> int:

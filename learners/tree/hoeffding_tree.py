@@ -10,6 +10,7 @@ import numpy as np
 from learners._columns import ColumnIndex, _one_hot, capacity, grown
 from learners.base import MultiLabelLearner
 from learners.registry import register
+from learners.tree import _batch
 from learners.tree import _kernels as k
 from learners.tree._layout import (
     LEAF_MODES,
@@ -338,16 +339,15 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
             self._a.ls_rows[ls, positives] = True
         return ls
 
-    # the kernels that learn and predict (the adaptive tree has its own)
+    # the kernels that learn and predict one instance (the adaptive tree has its own); the
+    # batch kernels (`_batch`) call them as `_ADAPTIVE` says
     _learn_one_kernel = staticmethod(k.learn_one)
-    _learn_many_kernel = staticmethod(k.learn_many)
     _predict_one_kernel = staticmethod(k.predict_one)
-    _predict_many_kernel = staticmethod(k.predict_many)
-    _test_then_train_kernel = staticmethod(k.test_then_train_many)
+    _ADAPTIVE = False
 
     def _room_needed(self) -> int:
         """Nodes and leaves that must be free before learning one instance."""
-        return 2
+        return int(_batch.room_needed(self._a, self._ADAPTIVE))
 
     def _ensure_room(self) -> None:
         """Grow the node, leaf and observer arrays so that the next instance fits."""
@@ -608,9 +608,9 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         out = np.zeros((m, self._a.leaf_lab.shape[1]))
         row = 0
         while True:
-            row = self._test_then_train_kernel(
+            row = _batch.test_then_train_many(
                 self._a, self._params, indptr, idx, val, Y, ls_ids, weights,
-                learn[start:stop], self._xbuf, out, row,
+                learn[start:stop], self._xbuf, out, row, self._ADAPTIVE,
             )  # fmt: skip
             if row >= m:
                 break
@@ -648,7 +648,9 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         start = 0
         while start < Xi.shape[0]:
             self._ensure_room()
-            start = self._learn_many_kernel(self._a, self._params, Xi, Yi, ls_ids, weights, start)
+            start = _batch.learn_many(
+                self._a, self._params, Xi, Yi, ls_ids, weights, start, self._ADAPTIVE
+            )
 
     def predict_proba_many(
         self,
@@ -668,7 +670,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
             np.float64,
         )
         out = np.zeros((X.shape[0], self._a.leaf_lab.shape[1]))
-        self._predict_many_kernel(self._a, self._params, Xi, out)
+        _batch.predict_many(self._a, self._params, Xi, out, self._ADAPTIVE)
         return out[:, :n_labels]
 
     def predict_many(
