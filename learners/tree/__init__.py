@@ -9,10 +9,11 @@ from drift._jit_cache import drop_stale_cache
 
 _HERE = Path(__file__).parent
 drop_stale_cache(
-    [_HERE / "_kernels.py", _HERE / "_adaptive.py"],
+    [_HERE / "_kernels.py", _HERE / "_adaptive.py", _HERE / "_batch.py"],
     [
         _HERE / "_kernels.py",
         _HERE / "_adaptive.py",
+        _HERE / "_batch.py",
         Path(drift.__file__).parent / "_adwin_kernels.py",
     ],
 )

@@ -57,8 +57,9 @@ _PRUNE = 2
 
 @njit(cache=True)
 def room_needed(a) -> int:
-    """Nodes and leaves one instance may create: splits and new background trees on a path."""
-    return 3 * (a.meta[M_MAX_DEPTH] + 2)
+    """Nodes and leaves one instance may create: at each branch on its path a new background
+    tree (one leaf) and a split of a background tree's leaf (two), and a split of its leaf."""
+    return 3 * a.meta[M_MAX_DEPTH] + 2
 
 
 @njit(cache=True)

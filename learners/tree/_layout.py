@@ -171,8 +171,8 @@ def allocate(
     n_labels: int,
     *,
     nodes: int = 16,
-    leaves: int = 8,
-    obs: int = 4,
+    leaves: int = 3,
+    obs: int = 3,
     labelsets_per_leaf: int = 64,
     knn_window: int = 170,
     labelsets: int = 64,
@@ -219,3 +219,24 @@ def allocate(
     a.meta[M_N_FEATURES] = n_features
     a.meta[M_N_LABELS] = n_labels
     return a
+
+
+#: arrays indexed by leaf slot and by observer slot (first axis)
+_LEAF_SLOT_ARRAYS = (
+    "leaf_s", "leaf_lab", "leaf_ls", "leaf_lsw", "knn_x", "knn_y", "knn_sq", "lr_w", "lr_b",
+    "free_leaf",
+)  # fmt: skip
+_OBS_SLOT_ARRAYS = ("obs", "obs_rng", "free_obs")
+
+
+def in_use(a: TreeArrays) -> TreeArrays:
+    """Views of `a` cut to the leaf and observer slots ever used (their high-water marks).
+
+    Slots past those marks hold nothing (freed slots are below them, on the free stacks), so a
+    copy of the views is the same tree without the spare capacity, which the learner grows
+    again when it needs room.
+    """
+    leaves, slots = int(a.meta[M_LEAF_HIGH]), int(a.meta[M_OBS_HIGH])
+    cut = {name: getattr(a, name)[:leaves] for name in _LEAF_SLOT_ARRAYS}
+    cut.update({name: getattr(a, name)[:slots] for name in _OBS_SLOT_ARRAYS})
+    return a._replace(**cut)

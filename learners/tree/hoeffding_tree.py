@@ -18,11 +18,13 @@ from learners.tree._layout import (
     M_FREE_NODE_TOP,
     M_FREE_OBS_TOP,
     M_LEAF_HIGH,
+    M_MAX_DEPTH,
     M_N_FEATURES,
     M_N_LABELS,
     M_N_NODES,
     M_N_SPLITS,
     M_OBS_HIGH,
+    N_DEPTH,
     N_FEATURE,
     P_CARD_THRESHOLD,
     P_COLS,
@@ -43,6 +45,7 @@ from learners.tree._layout import (
     P_TAU,
     TreeArrays,
     allocate,
+    in_use,
 )
 
 __all__ = ["MultiLabelHoeffdingTree"]
@@ -292,7 +295,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         twin = self.clone()
         if self._arrays is None or not keep:
             return twin
-        a = self._arrays
+        a = in_use(self._arrays)  # (a copy without the spare slots: iHOMER keeps many trees)
         idx = np.array([self._labels[name] for name in keep], dtype=np.int64)
         # np.take gathers in C order, as the kernels were compiled for (and several times
         # faster than fancy indexing on the large observer array)
@@ -307,6 +310,9 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         columns = {name: arr.copy() for name, arr in a._asdict().items() if name not in projected}
         columns.update(projected)
         columns["meta"][M_N_LABELS] = len(keep)
+        # the depth that sizes the room an instance needs: the live nodes', not the deepest
+        # the tree ever grew (freed nodes have depth -1)
+        columns["meta"][M_MAX_DEPTH] = columns["node_i"][: self.n_nodes, N_DEPTH].max()
         arrays = TreeArrays(**columns)
         labelsets: dict[bytes, int] = {}
         for ls_id in range(self._n_labelsets):  # the same ids, their projected label sets
@@ -369,7 +375,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         a = self._a
         leaves = a.leaf_s.shape[0]
         if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < need:
-            cap = 2 * leaves + need
+            cap = max(2 * leaves, int(a.meta[M_LEAF_HIGH]) + need)
             self._replace(
                 leaf_s=grown(a.leaf_s, 0, cap),
                 leaf_lab=grown(a.leaf_lab, 0, cap),
@@ -386,7 +392,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         slots = a.obs.shape[0]
         max_obs = int(self._params[P_MAX_OBS])
         if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < need and slots < max_obs:
-            cap = min(2 * slots + need, max_obs)
+            cap = min(max(2 * slots, int(a.meta[M_OBS_HIGH]) + need), max_obs)
             self._replace(
                 obs=grown(a.obs, 0, cap),
                 obs_rng=grown(a.obs_rng, 0, cap),

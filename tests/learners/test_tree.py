@@ -149,6 +149,29 @@ def test_projection_keeps_the_kept_labels_and_learns_on(yeast: list) -> None:  #
     assert model.predict_proba_one(yeast[0][0]) is not None  # the source tree is untouched
 
 
+def test_projection_drops_spare_capacity_and_grows_back_on_demand(yeast: list) -> None:  # type: ignore[type-arg]
+    """A projected tree holds the leaf and observer slots in use only (iHOMER keeps one tree
+    per cluster); learning on, it grows them again as its splits need."""
+    from learners.tree import MultiLabelHoeffdingAdaptiveTree
+    from learners.tree._layout import M_LEAF_HIGH, M_OBS_HIGH
+
+    model = MultiLabelHoeffdingAdaptiveTree(grace_period=100, delta=0.05, tau=0.5)
+    for x, y in yeast[:800]:
+        model.learn_one(x, y)
+    a = model._arrays
+    assert a is not None and model.n_splits > 0
+    assert a.knn_x.shape[0] > a.meta[M_LEAF_HIGH] or a.obs.shape[0] > a.meta[M_OBS_HIGH]
+    child = model.projected(["Class1", "Class2"])
+    b = child._arrays
+    assert b is not None
+    assert b.knn_x.shape[0] == b.leaf_s.shape[0] == b.meta[M_LEAF_HIGH] == a.meta[M_LEAF_HIGH]
+    assert b.obs.shape[0] == b.obs_rng.shape[0] == b.meta[M_OBS_HIGH] == a.meta[M_OBS_HIGH]
+    splits = child.n_splits
+    for x, y in yeast[800:1600]:
+        child.learn_one(x, {label: y[label] for label in ["Class1", "Class2"]})
+    assert child.n_splits > splits  # room was grown for the new leaves
+
+
 def test_projected_arrays_keep_the_kernels_layout(yeast: list) -> None:  # type: ignore[type-arg]
     model = MultiLabelHoeffdingTree()
     for x, y in yeast[:50]:
