@@ -38,6 +38,26 @@ def room_needed(a, adaptive: bool) -> int:
 
 
 @njit(cache=True)
+def learn_if_room(a, p, xi, xv, yi, ymask, ls_id: int, w: float, xbuf, adaptive: bool) -> bool:
+    """Learn one encoded instance if the arrays have room for what it may add; False (nothing
+    learned) if they must grow first. `xbuf` is all zeros, and is left so."""
+    if not k.room_left(a, p, room_needed(a, adaptive)):
+        return False
+    k.scatter(xbuf, xi, xv)
+    _learn_one(a, p, xi, xv, yi, ymask, ls_id, w, xbuf, adaptive)
+    k.unscatter(xbuf, xi)
+    return True
+
+
+@njit(cache=True)
+def predict_one(a, p, xi, xv, xbuf, out, adaptive: bool) -> None:
+    """Each label's probability for one encoded instance, into `out` (`xbuf` as above)."""
+    k.scatter(xbuf, xi, xv)
+    _predict_one(a, p, xi, xv, xbuf, out, adaptive)
+    k.unscatter(xbuf, xi)
+
+
+@njit(cache=True)
 def learn_many(a, p, X, Y, ls_ids, weights, start: int, adaptive: bool) -> int:
     """Learn rows `start..` of (X, Y) in order; returns the row it stopped at.
 

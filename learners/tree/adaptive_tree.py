@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from learners.registry import register
-from learners.tree import _adaptive
 from learners.tree._layout import (
     M_N_ALTERNATES,
     M_N_PRUNES,
@@ -121,8 +120,6 @@ class MultiLabelHoeffdingAdaptiveTree(MultiLabelHoeffdingTree):
         self._params[P_DRIFT_WINDOW] = self.drift_window_threshold
         self._params[P_SWITCH_SIGNIFICANCE] = self.switch_significance
 
-    _learn_one_kernel = staticmethod(_adaptive.learn_one)
-    _predict_one_kernel = staticmethod(_adaptive.predict_one)
     _ADAPTIVE = True
 
     @property

@@ -345,10 +345,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
             self._a.ls_rows[ls, positives] = True
         return ls
 
-    # the kernels that learn and predict one instance (the adaptive tree has its own); the
-    # batch kernels (`_batch`) call them as `_ADAPTIVE` says
-    _learn_one_kernel = staticmethod(k.learn_one)
-    _predict_one_kernel = staticmethod(k.predict_one)
+    # whether the kernels (`_batch`) learn and predict as the adaptive tree does
     _ADAPTIVE = False
 
     def _room_needed(self) -> int:
@@ -439,17 +436,17 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
     ) -> None:
         """`learn_one` with `x` already encoded (`encode_row`) against this tree's features."""
         self._sync_features()
-        a = self._a
         yi = self._encode_y(y)
-        ls_id = self._labelset_id(yi)
-        self._ensure_room()
+        ls_id = self._labelset_id(yi)  # (both may grow the arrays)
         a = self._a
         ymask = np.zeros(a.leaf_lab.shape[1], dtype=np.bool_)
         ymask[yi] = True
-        xbuf = self._xbuf
-        xbuf[xi] = xv
-        self._learn_one_kernel(a, self._params, xi, xv, yi, ymask, ls_id, self._weight(w), xbuf)
-        xbuf[xi] = 0.0
+        w = self._weight(w)
+        args = (xi, xv, yi, ymask, ls_id, w, self._xbuf, self._ADAPTIVE)
+        if not _batch.learn_if_room(a, self._params, *args):
+            self._ensure_room()
+            if not _batch.learn_if_room(self._a, self._params, *args):
+                raise RuntimeError("the tree's arrays did not grow to fit an instance")
 
     def _proba(self, x: dict[Hashable, Any]) -> np.ndarray:
         return self._proba_encoded(*self.encode_row(x, learn=False))
@@ -464,10 +461,7 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         self._sync_features()
         a = self._a
         out = np.zeros(a.leaf_lab.shape[1])
-        xbuf = self._xbuf
-        xbuf[xi] = xv
-        self._predict_one_kernel(a, self._params, xi, xv, xbuf, out)
-        xbuf[xi] = 0.0
+        _batch.predict_one(a, self._params, xi, xv, self._xbuf, out, self._ADAPTIVE)
         return out[: len(self._labels)]
 
     def predict_proba_one(
