@@ -14,6 +14,7 @@ drop_stale_cache(
         _HERE / "_kernels.py",
         _HERE / "_adaptive.py",
         _HERE / "_batch.py",
+        _HERE / "_layout.py",  # (its constants are compiled into the kernels)
         Path(drift.__file__).parent / "_adwin_kernels.py",
     ],
 )
