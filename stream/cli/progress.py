@@ -37,7 +37,8 @@ def progress_bar(quiet: bool, description: str, total: int | None) -> Iterator[P
         console=Console(file=sys.stderr),
         transient=False,
     )
-    task = bar.add_task(description, total=total, rate="")
+    # until the first instances are done: Numba compiles the kernels on a machine's first run
+    task = bar.add_task(description, total=total, rate="starting (a first run compiles kernels)")
 
     def advance(n: int) -> None:
         if n & 63 == 0 or n == total:

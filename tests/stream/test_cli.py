@@ -174,3 +174,16 @@ def test_partitions_and_hierarchy_of_ihomer(tmp_path: Path) -> None:
     assert any(e["kind"] == "split" for e in events["ihomer"])
     assert all({"t", "kind", "before", "after"} <= set(e) for e in events["ihomer"])
     assert "ihomer: label clusters" in proc.stdout and "split at t=" in proc.stdout
+
+
+def test_the_progress_bar_says_why_a_first_run_waits(capsys: pytest.CaptureFixture[str]) -> None:
+    from stream.cli.progress import progress_bar
+
+    with progress_bar(False, "yeast × 1 learners", 128) as advance:
+        assert advance is not None
+    assert "starting (a first run compiles kernels)" in capsys.readouterr().err
+    with progress_bar(False, "yeast × 1 learners", 128) as advance:
+        assert advance is not None
+        advance(128)
+    err = capsys.readouterr().err
+    assert "128/128" in err and "starting" not in err
