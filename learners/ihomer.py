@@ -135,7 +135,7 @@ class IHOMER(MultiLabelLearner):
         self._events: list[dict[str, Any]] = []
         self._cluster_events = 0
         self._last_x: dict[Hashable, Any] | None = None
-        self._last_pred: dict[Hashable, bool] = {}
+        self._last_on: frozenset[Hashable] = frozenset()  # labels predict_one predicted on
         self._error_sum = 0.0
         self._error_n = 0
 
@@ -314,24 +314,26 @@ class IHOMER(MultiLabelLearner):
         xi, xv = self._index.encode_row(x, learn=False)
         gate = self._meta.proba_encoded(xi, xv) if self._meta is not None else None
         pred: dict[Hashable, bool] = {}
+        on: list[Hashable] = []
         for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
+            pred.update(dict.fromkeys(cluster, False))
             if gate is not None and gate.get(self._gate_ids[i], 0.0) < 0.5:
-                pred.update(dict.fromkeys(cluster, False))
                 continue
             inner = model.proba_encoded(xi, xv)
-            pred.update({label: inner.get(label, 0.0) >= 0.5 for label in cluster})
-        self._last_x, self._last_pred = dict(x), pred
+            on.extend(label for label in cluster if inner.get(label, 0.0) >= 0.5)
+        pred.update(dict.fromkeys(on, True))
+        self._last_x, self._last_on = dict(x), frozenset(on)
         return pred
 
     def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], **kwargs: Any) -> None:
-        self._track_error(x, y)
+        on = {label for label, v in y.items() if v}
+        self._track_error(x, on)
         # the prediction `predict_one` cached serves only this instance: once the model has
         # learned, the same features (a duplicate row) must be predicted again
-        self._last_x, self._last_pred = None, {}
+        self._last_x, self._last_on = None, frozenset()
         self._labels.update(dict.fromkeys(y))
         self._clustering.learn_one(y)
         self._sync_partition()
-        on = {label for label, v in y.items() if v}
         xi, xv = self._index.encode_row(x, learn=True)  # once, for every tree
         meta_y: dict[Hashable, bool] | None = None
         if self._meta is not None:
@@ -350,16 +352,18 @@ class IHOMER(MultiLabelLearner):
         if self._gate_ids != self._ids:
             self._mature()
 
-    def _track_error(self, x: dict[Hashable, Any], y: dict[Hashable, bool]) -> None:
-        """Feed the ensemble's Hamming loss on this instance to the global ADWIN.
+    def _track_error(self, x: dict[Hashable, Any], on: set[Hashable]) -> None:
+        """Feed the ensemble's Hamming loss on this instance (labels `on`) to the global ADWIN,
+        over the labels known before it.
 
         A detected change re-opens the clustering when the recent error (what ADWIN keeps after
         a detection) is above the mean error since the clustering was last opened.
         """
         if self._adwin is None or not self._clusters:
             return
-        pred = self._last_pred if self._last_x == x else self.predict_one(x)
-        wrong = sum(pred.get(label, False) != y.get(label, False) for label in self._labels)
+        if self._last_x != x:
+            self.predict_one(x)  # (caches the labels it predicts on)
+        wrong = len(self._last_on.symmetric_difference(on & self._labels.keys()))
         loss = wrong / max(len(self._labels), 1)
         mean = self._error_sum / self._error_n if self._error_n else loss
         self._error_sum += loss
