@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Hashable, Iterator
 from typing import Any
@@ -313,20 +314,17 @@ class IHOMER(MultiLabelLearner):
         """Labels of gated-on clusters whose own tree predicts them on."""
         xi, xv = self._index.encode_row(x, learn=False)
         gate = self._meta.proba_encoded(xi, xv) if self._meta is not None else None
-        pred: dict[Hashable, bool] = {}
         on: list[Hashable] = []
-        for i, (cluster, model) in enumerate(zip(self._clusters, self._models, strict=True)):
-            pred.update(dict.fromkeys(cluster, False))
-            if gate is not None and gate.get(self._gate_ids[i], 0.0) < 0.5:
-                continue
-            inner = model.proba_encoded(xi, xv)
-            on.extend(label for label in cluster if inner.get(label, 0.0) >= 0.5)
+        for i, model in enumerate(self._models):
+            if gate is None or gate.get(self._gate_ids[i], 0.0) >= 0.5:
+                on.extend(model.on_encoded(xi, xv))  # (a cluster's tree knows its labels only)
+        pred = dict.fromkeys(self._cluster_of, False)  # every label, in the clusters' order
         pred.update(dict.fromkeys(on, True))
         self._last_x, self._last_on = dict(x), frozenset(on)
         return pred
 
     def learn_one(self, x: dict[Hashable, Any], y: dict[Hashable, bool], **kwargs: Any) -> None:
-        on = {label for label, v in y.items() if v}
+        on = set(itertools.compress(y, y.values()))
         self._track_error(x, on)
         # the prediction `predict_one` cached serves only this instance: once the model has
         # learned, the same features (a duplicate row) must be predicted again

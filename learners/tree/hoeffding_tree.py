@@ -457,6 +457,13 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
             return {}
         return dict(zip(self._label_names, self._proba_encoded(xi, xv).tolist(), strict=True))
 
+    def on_encoded(self, xi: np.ndarray, xv: np.ndarray) -> list[Hashable]:
+        """The labels predicted on (probability at least 0.5) for an encoded `x`."""
+        if not self._labels:
+            return []
+        names = self._label_names
+        return [names[j] for j in np.flatnonzero(self._proba_encoded(xi, xv) >= 0.5).tolist()]
+
     def _proba_encoded(self, xi: np.ndarray, xv: np.ndarray) -> np.ndarray:
         self._sync_features()
         a = self._a

@@ -179,3 +179,15 @@ def test_projected_arrays_keep_the_kernels_layout(yeast: list) -> None:  # type:
     child = model.projected(["Class2", "Class5"])
     assert child._arrays is not None
     assert all(arr.flags["C_CONTIGUOUS"] for arr in child._arrays)
+
+
+def test_labels_on_for_an_encoded_row_are_those_predict_one_sets(yeast: list) -> None:  # type: ignore[type-arg]
+    model = MultiLabelHoeffdingTree(grace_period=100, delta=0.05, tau=0.5)
+    assert model.on_encoded(*model.encode_row(yeast[0][0], learn=False)) == []
+    n_on = 0
+    for x, y in yeast[:600]:
+        expected = [label for label, on in model.predict_one(x).items() if on]
+        assert model.on_encoded(*model.encode_row(x, learn=False)) == expected
+        n_on += len(expected)
+        model.learn_one(x, y)
+    assert n_on > 600  # (labels were predicted on)
