@@ -222,11 +222,11 @@ def allocate(
 
 
 #: arrays indexed by leaf slot and by observer slot (first axis)
-_LEAF_SLOT_ARRAYS = (
+LEAF_SLOT_ARRAYS = (
     "leaf_s", "leaf_lab", "leaf_ls", "leaf_lsw", "knn_x", "knn_y", "knn_sq", "lr_w", "lr_b",
     "free_leaf",
 )  # fmt: skip
-_OBS_SLOT_ARRAYS = ("obs", "obs_rng", "free_obs")
+OBS_SLOT_ARRAYS = ("obs", "obs_rng", "free_obs")
 
 
 def in_use(a: TreeArrays) -> TreeArrays:
@@ -237,6 +237,6 @@ def in_use(a: TreeArrays) -> TreeArrays:
     again when it needs room.
     """
     leaves, slots = int(a.meta[M_LEAF_HIGH]), int(a.meta[M_OBS_HIGH])
-    cut = {name: getattr(a, name)[:leaves] for name in _LEAF_SLOT_ARRAYS}
-    cut.update({name: getattr(a, name)[:slots] for name in _OBS_SLOT_ARRAYS})
+    cut = {name: getattr(a, name)[:leaves] for name in LEAF_SLOT_ARRAYS}
+    cut.update({name: getattr(a, name)[:slots] for name in OBS_SLOT_ARRAYS})
     return a._replace(**cut)

@@ -14,6 +14,7 @@ from learners.tree import _batch
 from learners.tree import _kernels as k
 from learners.tree._layout import (
     LEAF_MODES,
+    LEAF_SLOT_ARRAYS,
     M_FREE_LEAF_TOP,
     M_FREE_NODE_TOP,
     M_FREE_OBS_TOP,
@@ -26,6 +27,7 @@ from learners.tree._layout import (
     M_OBS_HIGH,
     N_DEPTH,
     N_FEATURE,
+    OBS_SLOT_ARRAYS,
     P_CARD_THRESHOLD,
     P_COLS,
     P_DELTA,
@@ -374,27 +376,17 @@ class MultiLabelHoeffdingTree(ColumnIndex, MultiLabelLearner):
         if a.meta[M_FREE_LEAF_TOP] + leaves - a.meta[M_LEAF_HIGH] < need:
             cap = max(2 * leaves, int(a.meta[M_LEAF_HIGH]) + need)
             self._replace(
-                leaf_s=grown(a.leaf_s, 0, cap),
-                leaf_lab=grown(a.leaf_lab, 0, cap),
-                leaf_ls=grown(a.leaf_ls, 0, cap, -1),
-                leaf_lsw=grown(a.leaf_lsw, 0, cap),
-                knn_x=grown(a.knn_x, 0, cap),
-                knn_y=grown(a.knn_y, 0, cap),
-                knn_sq=grown(a.knn_sq, 0, cap),
-                lr_w=grown(a.lr_w, 0, cap),
-                lr_b=grown(a.lr_b, 0, cap),
-                free_leaf=grown(a.free_leaf, 0, cap),
+                **{
+                    name: grown(getattr(a, name), 0, cap, -1 if name == "leaf_ls" else 0)
+                    for name in LEAF_SLOT_ARRAYS
+                }
             )
         a = self._a
         slots = a.obs.shape[0]
         max_obs = int(self._params[P_MAX_OBS])
         if a.meta[M_FREE_OBS_TOP] + slots - a.meta[M_OBS_HIGH] < need and slots < max_obs:
             cap = min(max(2 * slots, int(a.meta[M_OBS_HIGH]) + need), max_obs)
-            self._replace(
-                obs=grown(a.obs, 0, cap),
-                obs_rng=grown(a.obs_rng, 0, cap),
-                free_obs=grown(a.free_obs, 0, cap),
-            )
+            self._replace(**{name: grown(getattr(a, name), 0, cap) for name in OBS_SLOT_ARRAYS})
             self._a.obs_rng[slots:, :, 0] = np.inf
             self._a.obs_rng[slots:, :, 1] = -np.inf
 
