@@ -73,13 +73,19 @@ def fill(bootstrap: str, topic: str, n: int) -> None:
     producer.close()
 
 
-def raw_rate(
-    bootstrap: str, topic: str, n: int, decode: Callable[[bytes], object] = orjson.loads
-) -> float:
+def from_the_start(bootstrap: str, topic: str) -> KafkaConsumer:
+    """A consumer of the topic's partition 0 from its first record, committing nothing."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     tp = TopicPartition(topic, 0)
     consumer.assign([tp])
     consumer.seek_to_beginning(tp)
+    return consumer
+
+
+def raw_rate(
+    bootstrap: str, topic: str, n: int, decode: Callable[[bytes], object] = orjson.loads
+) -> float:
+    consumer = from_the_start(bootstrap, topic)
     seen = 0
     start = None
     while seen < n:
@@ -131,10 +137,7 @@ def loop_rate(bootstrap: str, topic: str, out: str, n: int) -> float:
     ceiling estimates."""
     producer = service_like_producer(bootstrap)
     producer.send(out, PREDICTION).get(timeout=30)  # metadata and connection, off the clock
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    tp = TopicPartition(topic, 0)
-    consumer.assign([tp])
-    consumer.seek_to_beginning(tp)
+    consumer = from_the_start(bootstrap, topic)
     futures = []
     seen = 0
     start = None
